@@ -1,0 +1,93 @@
+// swift-tools-version: 6.0
+//
+// ctsim: a simulator, verifier and differential tester for XDP/TC programs that use the Linux
+// conntrack kfuncs. One target per pipeline stage, each depending only on earlier ones; C
+// libraries are leaf `.systemLibrary` targets (see README.md, "Architecture").
+import PackageDescription
+
+let package = Package(
+    name: "ctsim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ctsim", targets: ["ctsim"]),
+        .library(name: "Packets", targets: ["Packets"]),
+        .library(name: "KernelBackend", targets: ["KernelBackend"]),
+        .library(name: "CtsimTesting", targets: ["CtsimTesting"]),
+        .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // MARK: C libraries (leaves)
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .systemLibrary(
+            name: "CBPF",
+            pkgConfig: "libbpf",
+            providers: [.apt(["libbpf-dev"])]
+        ),
+        .systemLibrary(
+            name: "CNetfilterConntrack",
+            pkgConfig: "libnetfilter_conntrack",
+            providers: [.apt(["libnetfilter-conntrack-dev", "libnfnetlink-dev", "libmnl-dev"])]
+        ),
+        .target(name: "CLinuxShims"),
+
+        // MARK: Packets: captures (libpcap kept private) and the dissector
+        .target(
+            name: "Packets",
+            dependencies: ["CPcap"]
+        ),
+
+        // MARK: The live kernel: namespaces, injection, libnetfilter_conntrack, libbpf
+        .target(
+            name: "KernelBackend",
+            dependencies: ["Packets", "CBPF", "CNetfilterConntrack", "CLinuxShims"]
+        ),
+
+        // MARK: Commands and the executable
+        .target(
+            name: "CtsimCommands",
+            dependencies: [
+                "Packets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "ctsim",
+            dependencies: ["CtsimCommands"]
+        ),
+        .target(
+            name: "SampleCaptures",
+            dependencies: ["Packets"]
+        ),
+        .executableTarget(
+            name: "ctsim-samples",
+            dependencies: ["Packets", "SampleCaptures"]
+        ),
+
+        // MARK: Test support, also for users' own tests
+        .target(
+            name: "CtsimTesting",
+            dependencies: ["Packets", "KernelBackend", "SampleCaptures"]
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "PacketsTests",
+            dependencies: ["Packets", "SampleCaptures"]
+        ),
+        .testTarget(
+            name: "KernelBackendTests",
+            dependencies: ["KernelBackend", "CtsimTesting", "Packets", "SampleCaptures"]
+        ),
+        .testTarget(
+            name: "CtsimCommandsTests",
+            dependencies: ["CtsimCommands", "Packets"]
+        ),
+    ]
+)
