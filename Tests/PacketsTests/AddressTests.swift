@@ -8,7 +8,7 @@ import Testing
         var bytes = address.bytes
         var buffer = [CChar](repeating: 0, count: 64)
         _ = inet_ntop(AF_INET6, &bytes, &buffer, 64)
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     @Test func ipv6TextMatchesGlibcForRandomAndSpecialAddresses() {
