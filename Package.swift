@@ -11,6 +11,9 @@ let package = Package(
     products: [
         .executable(name: "ctsim", targets: ["ctsim"]),
         .library(name: "Packets", targets: ["Packets"]),
+        .library(name: "Conntrack", targets: ["Conntrack"]),
+        .library(name: "BPFObject", targets: ["BPFObject"]),
+        .library(name: "BPFVM", targets: ["BPFVM"]),
         .library(name: "KernelBackend", targets: ["KernelBackend"]),
         .library(name: "CtsimTesting", targets: ["CtsimTesting"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
@@ -43,10 +46,25 @@ let package = Package(
             dependencies: ["CPcap"]
         ),
 
+        // MARK: The conntrack model (pure Swift)
+        .target(
+            name: "Conntrack",
+            dependencies: ["Packets"]
+        ),
+
+        // MARK: BPF objects (ELF, BTF, CO-RE, relocations, disassembler, assembler) and the VM
+        .target(
+            name: "BPFObject"
+        ),
+        .target(
+            name: "BPFVM",
+            dependencies: ["BPFObject"]
+        ),
+
         // MARK: The live kernel: namespaces, injection, libnetfilter_conntrack, libbpf
         .target(
             name: "KernelBackend",
-            dependencies: ["Packets", "CBPF", "CNetfilterConntrack", "CLinuxShims"]
+            dependencies: ["Packets", "Conntrack", "CBPF", "CNetfilterConntrack", "CLinuxShims"]
         ),
 
         // MARK: Commands and the executable
@@ -80,6 +98,18 @@ let package = Package(
         .testTarget(
             name: "PacketsTests",
             dependencies: ["Packets", "SampleCaptures"]
+        ),
+        .testTarget(
+            name: "ConntrackTests",
+            dependencies: ["Conntrack", "Packets", "SampleCaptures"]
+        ),
+        .testTarget(
+            name: "BPFObjectTests",
+            dependencies: ["BPFObject"]
+        ),
+        .testTarget(
+            name: "BPFVMTests",
+            dependencies: ["BPFVM", "BPFObject"]
         ),
         .testTarget(
             name: "KernelBackendTests",

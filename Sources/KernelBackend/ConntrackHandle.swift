@@ -1,3 +1,4 @@
+import Conntrack
 import CNetfilterConntrack
 import Packets
 

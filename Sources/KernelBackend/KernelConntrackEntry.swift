@@ -1,3 +1,4 @@
+import Conntrack
 import Packets
 
 /// One entry of a live kernel conntrack table, as a libnetfilter_conntrack dump delivers it.

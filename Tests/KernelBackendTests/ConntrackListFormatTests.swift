@@ -7,8 +7,12 @@ import Testing
 struct ConntrackListFormatTests {
     /// Splits a line into its fields, with the timeout (the third field) apart.
     static func fields(_ line: String) -> (timeout: Int, rest: [Substring]) {
+        // The layout is `NAME<padding> PROTONUM TIMEOUT ...`: the timeout is the third word. The
+        // padding stays in the fields, so it is compared too.
         var fields = line.split(separator: " ", omittingEmptySubsequences: false)
-        let timeout = Int(fields.remove(at: fields.firstIndex { !$0.isEmpty && Int($0) != nil && $0 != fields.first }!)) ?? -1
+        let words = fields.indices.filter { !fields[$0].isEmpty }
+        guard words.count > 2 else { return (-1, fields) }
+        let timeout = Int(fields.remove(at: words[2])) ?? -1
         return (timeout, fields)
     }
 
