@@ -72,6 +72,10 @@ let package = Package(
             name: "CtsimCommands",
             dependencies: [
                 "Packets",
+                "Conntrack",
+                "BPFObject",
+                "BPFVM",
+                "KernelBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -110,6 +114,10 @@ let package = Package(
         .testTarget(
             name: "BPFVMTests",
             dependencies: ["BPFVM", "BPFObject"]
+        ),
+        .testTarget(
+            name: "DifferentialTests",
+            dependencies: ["Conntrack", "KernelBackend", "CtsimTesting", "Packets", "SampleCaptures"]
         ),
         .testTarget(
             name: "KernelBackendTests",

@@ -61,8 +61,15 @@ public final class CaptureReader {
     /// The number of packets read so far.
     public var count: Int { packetsRead }
 
-    /// The byte offset of the next record in the file.
+    /// For pcap files, the byte offset of the next record, kept by arithmetic (24-byte file header,
+    /// then a 16-byte record header and the captured bytes per packet) so that no system call is
+    /// made per packet.
+    private var pcapOffset = 24
+
+    /// The byte offset of the next record in the file. pcapng blocks vary in size, so there the
+    /// C library is asked (one `ftell`, which costs an `lseek`).
     private var currentOffset: Int? {
+        if format.container == .pcap { return pcapOffset }
         guard let file = pcap_file(handle) else { return nil }
         let position = ftell(file)
         return position >= 0 ? position : nil
@@ -95,6 +102,7 @@ public final class CaptureReader {
         case 1:
             packetsRead += 1
             let h = header!.pointee
+            pcapOffset += 16 + Int(h.caplen)
             let timestamp = Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec))
             body(
                 packetsRead, timestamp, Int(h.len),

@@ -62,8 +62,8 @@ extension LinkLayerInfo {
         case .ethernet:
             guard n >= 14 else { throw DissectionError(.link, at: 0, "Ethernet header needs 14 bytes, frame has \(n)") }
             let header = LinkHeader.ethernet(
-                destination: MACAddress(bytes: UnsafeRawBufferPointer(rebasing: frame[0..<6])),
-                source: MACAddress(bytes: UnsafeRawBufferPointer(rebasing: frame[6..<12])))
+                destination: MACAddress(frame[0], frame[1], frame[2], frame[3], frame[4], frame[5]),
+                source: MACAddress(frame[6], frame[7], frame[8], frame[9], frame[10], frame[11]))
             return try followTags(frame, header: header, etherTypeOffset: 12)
         case .linuxSLL:
             guard n >= 16 else { throw DissectionError(.link, at: 0, "Linux cooked header needs 16 bytes, frame has \(n)") }

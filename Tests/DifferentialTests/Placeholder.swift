@@ -1,0 +1,1 @@
+// The model-versus-kernel differential tests land here (issue: the conntrack model).
