@@ -109,7 +109,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BPFObjectTests",
-            dependencies: ["BPFObject"]
+            dependencies: ["BPFObject"],
+            exclude: ["Inputs"]
         ),
         .testTarget(
             name: "BPFVMTests",

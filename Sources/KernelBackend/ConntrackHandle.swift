@@ -10,11 +10,23 @@ import Glibc
 /// closed with `nfct_close`). Its netlink socket belongs to the namespace of the thread that
 /// opened it. Not thread-safe: one handle, one thread.
 final class ConntrackHandle {
-    private let handle: OpaquePointer
+    /// What a handle may do where.
+    enum Scope {
+        /// Every query, only from a thread outside the initial and the process's own namespace.
+        case privateNamespace
+        /// Dumps only (no flush, no change), in whatever namespace the calling thread is: how
+        /// `ctsim table --live` reads the host's table, like `conntrack -L`.
+        case readOnly
+    }
 
-    /// Opens a handle (`nfct_open`). Refuses to in the initial network namespace.
-    init() throws(KernelError) {
-        try NamespaceIdentity.requireNotInitial()
+    private let handle: OpaquePointer
+    let scope: Scope
+
+    /// Opens a handle (`nfct_open`). With `.privateNamespace` (the default) it refuses to in the
+    /// initial network namespace.
+    init(scope: Scope = .privateNamespace) throws(KernelError) {
+        self.scope = scope
+        if scope == .privateNamespace { try NamespaceIdentity.requireNotInitial() }
         guard let handle = nfct_open(UInt8(CONNTRACK), 0) else {
             throw KernelError.fromErrno("nfct_open(CONNTRACK, 0)", kind: .conntrack)
         }
@@ -29,7 +41,7 @@ final class ConntrackHandle {
     /// - Parameter formatted: also collect each entry as `nfct_snprintf` prints it
     ///   (`NFCT_O_DEFAULT`, `NFCT_T_UNKNOWN`, no flags), for checking ctsim's own formatter.
     func dump(family: UInt32 = UInt32(AF_UNSPEC), formatted: Bool = false) throws(KernelError) -> DumpResult {
-        try NamespaceIdentity.requireNotInitial()
+        if scope == .privateNamespace { try NamespaceIdentity.requireNotInitial() }
         let context = DumpContext(formatted: formatted)
         let callback: @convention(c) (
             UnsafePointer<nlmsghdr>?, nf_conntrack_msg_type, OpaquePointer?, UnsafeMutableRawPointer?
@@ -53,6 +65,7 @@ final class ConntrackHandle {
 
     /// Empties the namespace's table (`nfct_query(NFCT_Q_FLUSH)`).
     func flush() throws(KernelError) {
+        guard scope == .privateNamespace else { throw KernelError(.refused, "a read-only conntrack handle never flushes") }
         try NamespaceIdentity.requireNotInitial()
         var family = UInt32(AF_UNSPEC)
         if nfct_query(handle, NFCT_Q_FLUSH, &family) != 0 {

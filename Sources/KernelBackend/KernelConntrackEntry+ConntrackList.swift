@@ -1,3 +1,5 @@
+import Conntrack
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,34 +14,22 @@ extension KernelConntrackEntry {
     /// - Parameter now: seconds since the epoch for `delta-time=` (timestamps on); defaults to
     ///   time(2).
     public func conntrackListLine(now: Int64? = nil) -> String {
-        var fields: [String] = []
-        let name = protocolName
-        fields.append(name + String(repeating: " ", count: max(0, 8 - name.count)) + " \(protocolNumber)")
-        fields.append(String(timeout))
-        if let tcpState { fields.append(tcpState.name) }
-        fields.append(original.description)
-        if let originalZone { fields.append("zone-orig=\(originalZone)") }
-        if let originalCounters { fields.append("packets=\(originalCounters.packets) bytes=\(originalCounters.bytes)") }
-        if !status.contains(.seenReply) { fields.append("[UNREPLIED]") }
-        fields.append(reply.description)
-        if let replyZone { fields.append("zone-reply=\(replyZone)") }
-        if let replyCounters { fields.append("packets=\(replyCounters.packets) bytes=\(replyCounters.bytes)") }
-        if status.contains(.hardwareOffload) {
-            fields.append("[HW_OFFLOAD]")
-        } else if status.contains(.offload) {
-            fields.append("[OFFLOAD]")
-        } else if status.contains(.assured) {
-            fields.append("[ASSURED]")
-        }
-        fields.append("mark=\(mark)")
-        if let secmark { fields.append("secmark=\(secmark)") }
-        if zone != 0 { fields.append("zone=\(zone)") }
+        var format = ConntrackListFormat(
+            family: family.number, protocolNumber: protocolNumber, timeout: Int64(timeout), tcpState: tcpState,
+            original: original.description, reply: reply.description, status: status)
+        format.originalZone = originalZone
+        format.replyZone = replyZone
+        format.originalCounters = originalCounters.map { ($0.packets, $0.bytes) }
+        format.replyCounters = replyCounters.map { ($0.packets, $0.bytes) }
+        format.mark = mark
+        format.secmark = secmark
+        format.zone = zone
         if let timestampStart {
             let stop = timestampStop.map { Int64($0 / 1_000_000_000) } ?? now ?? Int64(time(nil))
-            fields.append("delta-time=\(UInt64(bitPattern: stop - Int64(timestampStart / 1_000_000_000)))")
+            format.deltaTime = UInt64(bitPattern: stop - Int64(timestampStart / 1_000_000_000))
         }
-        if let helper { fields.append("helper=\(helper)") }
-        fields.append("use=\(use)")
-        return fields.joined(separator: " ")
+        format.helper = helper
+        format.use = use
+        return format.text
     }
 }

@@ -105,18 +105,5 @@ public struct KernelConntrackEntry: Hashable, Sendable {
     }
 
     /// The protocol name `conntrack` prints (`tcp`, `udp`, `icmp`, `icmpv6`, ...), or `unknown`.
-    public var protocolName: String {
-        switch protocolNumber {
-        case 1: "icmp"
-        case 2: "igmp"
-        case 6: "tcp"
-        case 17: "udp"
-        case 33: "dccp"
-        case 47: "gre"
-        case 58: "icmpv6"
-        case 132: "sctp"
-        case 136: "udplite"
-        default: "unknown"
-        }
-    }
+    public var protocolName: String { ConntrackListFormat.protocolName(protocolNumber) }
 }

@@ -23,6 +23,8 @@ public struct KernelError: Error, CustomStringConvertible, Equatable, Sendable {
         case frame = "frame cannot be injected"
         /// The machine lacks something the live-kernel path needs (root, a tool, the kfuncs).
         case unsupported = "kernel support missing"
+        /// libbpf could not open, load or run a BPF object, or read its maps.
+        case program = "BPF program error"
         /// A safety check refused to act (for example a conntrack call in the initial namespace).
         case refused = "refused"
     }

@@ -18,13 +18,24 @@ extension NetworkNamespace {
     /// - Throws: `KernelError` when the namespace cannot be entered, or what `body` throws.
     public func run<Result>(_ body: () throws -> Result) throws -> Result {
         guard !isDeleted else { throw KernelError(.namespace, "namespace \(name) was already deleted") }
+        return try Self.run(inNamespaceAt: path, name: name, body)
+    }
+
+    /// Runs `body` on a new thread inside the namespace whose nsfs file (or `ip netns` bind
+    /// mount) is `path`, for namespaces ctsim did not create and must not delete (e.g. one named
+    /// on the command line). Same rules as `run(_:)`: the thread checks it is in that namespace
+    /// and that it is not the initial one.
+    ///
+    /// - Parameter name: the namespace's name, for messages.
+    public static func run<Result>(
+        inNamespaceAt path: String, name: String, _ body: () throws -> Result
+    ) throws -> Result {
         let fd = try systemCall("open \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         let target = try NamespaceIdentity(path: path)
         return try withoutActuallyEscaping(body) { escapable in
             let job = NamespaceJob(body: escapable)
             let done = DispatchSemaphore(value: 0)
-            let name = self.name
             let thread = Thread {
                 defer { done.signal() }
                 job.execute(namespaceName: name, fd: fd, target: target)

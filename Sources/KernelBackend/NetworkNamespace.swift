@@ -3,6 +3,7 @@ import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinuxShims
 
 /// A named network namespace made with `ip netns add` (so it is bind-mounted at
 /// `/run/netns/NAME` and `ip netns exec` works in it).
@@ -10,7 +11,8 @@ import Glibc
 /// Names are `ctsim-<pid>-<counter>`, unique per process and recognisable later: `removeStale()`
 /// deletes those whose process has gone. `delete()` is idempotent, and `deinit` deletes a
 /// namespace nobody deleted, but the way to use one is `withNamespace`, which deletes it on every
-/// exit path.
+/// exit path. Every namespace is also registered with the signal cleanup (`SignalCleanup`): a
+/// SIGINT, SIGTERM or SIGHUP removes the namespaces the process still holds before it dies.
 public final class NetworkNamespace: Sendable, CustomStringConvertible {
     /// The prefix every namespace ctsim creates starts with.
     public static let namePrefix = "ctsim-"
@@ -22,6 +24,8 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
     /// The namespace's name, e.g. `ctsim-4242-3`.
     public let name: String
     private let deleted = Mutex(false)
+    /// The slot in the signal-cleanup table, or -1.
+    private let cleanupSlot: Int32
 
     /// The bind mount `ip netns add` made: `/run/netns/NAME`.
     public var path: String { "\(Self.directory)/\(name)" }
@@ -37,12 +41,16 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
             return value
         }
         let name = "\(namePrefix)\(getpid())-\(number)"
+        // Registered before it exists, so a signal arriving during `ip netns add` still removes it.
+        SignalCleanup.install()
+        let slot = ctsim_cleanup_register("\(directory)/\(name)")
         do {
             try HostCommand.run("ip", ["netns", "add", name])
         } catch {
+            ctsim_cleanup_unregister(slot)
             throw KernelError(.namespace, "cannot create namespace \(name): \(error.message)")
         }
-        let namespace = NetworkNamespace(name: name)
+        let namespace = NetworkNamespace(name: name, cleanupSlot: slot)
         do {
             try namespace.ip(["link", "set", "lo", "up"])
         } catch {
@@ -52,8 +60,9 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
         return namespace
     }
 
-    private init(name: String) {
+    private init(name: String, cleanupSlot: Int32) {
         self.name = name
+        self.cleanupSlot = cleanupSlot
     }
 
     deinit {
@@ -75,6 +84,7 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
         }
         if already { return }
         try Self.delete(named: name)
+        ctsim_cleanup_unregister(cleanupSlot)
     }
 
     private static func delete(named name: String) throws(KernelError) {

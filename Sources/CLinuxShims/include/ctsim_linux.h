@@ -4,6 +4,7 @@
 /// (needs _GNU_SOURCE), AF_PACKET sockets and the variadic ioctl.
 #include <stdint.h>
 #include <stddef.h>
+#include "ctsim_cleanup.h"
 
 /// setns(2) with CLONE_NEWNET. Returns 0 or -1 with errno set.
 int ctsim_setns_net(int fd);

@@ -44,6 +44,16 @@ public enum TransportSpec: Sendable {
         .icmp(type: v6 ? 129 : 0, code: 0, rest: UInt32(identifier) << 16 | UInt32(sequence), payload: payload)
     }
 
+    /// The length in bytes of the transport header and payload.
+    var length: Int {
+        switch self {
+        case .tcp(let s): 20 + s.options.encoded().count + s.payload.count
+        case .udp(_, _, let p): 8 + p.count
+        case .icmp(_, _, _, let p): 8 + p.count
+        case .raw(_, let b): b.count
+        }
+    }
+
     var protocolNumber: (v4: UInt8, v6: UInt8) {
         switch self {
         case .tcp: (6, 6)
@@ -138,15 +148,7 @@ public struct IPPacketBuilder: Sendable {
         while options.count % 4 != 0 { options.append(0) }
         let protocolNumber = transport.protocolNumber.v4
         var pseudo = InternetChecksum()
-        let l4Length: Int = {
-            switch transport {
-            case .tcp(let s): 20 + s.options.encoded().count + s.payload.count
-            case .udp(_, _, let p): 8 + p.count
-            case .icmp(_, _, _, let p): 8 + p.count
-            case .raw(_, let b): b.count
-            }
-        }()
-        pseudo.addPseudoHeader(source: source, destination: destination, protocolNumber: protocolNumber, length: l4Length)
+        pseudo.addPseudoHeader(source: source, destination: destination, protocolNumber: protocolNumber, length: transport.length)
         let l4 = transportBytes(pseudo: pseudo, v6: false)
         let headerLength = 20 + options.count
         var packet: [UInt8] = []
@@ -170,15 +172,7 @@ public struct IPPacketBuilder: Sendable {
     private func buildIPv6(source: IPv6Address, destination: IPv6Address) -> [UInt8] {
         let protocolNumber = transport.protocolNumber.v6
         var pseudo = InternetChecksum()
-        let l4Length: Int = {
-            switch transport {
-            case .tcp(let s): 20 + s.options.encoded().count + s.payload.count
-            case .udp(_, _, let p): 8 + p.count
-            case .icmp(_, _, _, let p): 8 + p.count
-            case .raw(_, let b): b.count
-            }
-        }()
-        pseudo.addPseudoHeader(source: source, destination: destination, protocolNumber: protocolNumber, length: l4Length)
+        pseudo.addPseudoHeader(source: source, destination: destination, protocolNumber: protocolNumber, length: transport.length)
         let l4 = transportBytes(pseudo: pseudo, v6: true)
         var packet: [UInt8] = []
         packet.reserveCapacity(40 + l4.count)

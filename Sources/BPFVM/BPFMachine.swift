@@ -1,0 +1,293 @@
+import BPFObject
+
+/// The program types the machine distinguishes (for return codes of redirect helpers and the
+/// helpers each type may call).
+public enum ProgramType: String, Sendable {
+    case unspecified, xdp, schedCLS = "sched_cls", socketFilter = "socket_filter"
+}
+
+/// Settings of a machine.
+public struct MachineConfiguration: Sendable {
+    public var programType: ProgramType = .unspecified
+    /// Simulated CPUs (per-CPU maps hold one value per CPU) and the one the program runs on.
+    public var cpuCount = 1
+    public var cpu = 0
+    /// Seed of `bpf_get_prandom_u32`: the same seed gives the same sequence.
+    public var randomSeed: UInt64 = 0x0123_4567_89AB_CDEF
+    /// CONFIG_HZ, for `bpf_jiffies64`.
+    public var hz: UInt64 = 250
+    /// Instructions one run may execute before it fails with `.budgetExhausted`.
+    public var instructionBudget = 10_000_000
+
+    public init() {}
+}
+
+/// The clock helpers read (`bpf_ktime_get_ns` and friends, `bpf_jiffies64`).
+public protocol VMClock: AnyObject {
+    var nanoseconds: UInt64 { get }
+}
+
+/// A clock that says what it is told: the replay sets it to each packet's timestamp.
+public final class ManualClock: VMClock {
+    public var nanoseconds: UInt64
+    public init(nanoseconds: UInt64 = 0) { self.nanoseconds = nanoseconds }
+}
+
+/// Serves context loads and stores that need rewriting (the kernel's `convert_ctx_access`): the
+/// UAPI `xdp_md`/`__sk_buff` fields the program reads are computed from the machine's state.
+/// Every access to a context region set with `rewritten: true` comes here.
+public protocol ContextAccess: AnyObject {
+    /// The value of `size` bytes at `offset` of the context, or nil for a fault.
+    func load(offset: Int, size: Int, machine: BPFMachine) -> UInt64?
+    /// Stores `size` bytes of `value` at `offset`; false for a fault.
+    func store(offset: Int, size: Int, value: UInt64, machine: BPFMachine) -> Bool
+}
+
+/// One line the program printed with `bpf_trace_printk`.
+public struct TraceRecord: Hashable, Sendable {
+    /// The clock at the call.
+    public var nanoseconds: UInt64
+    public var text: String
+}
+
+/// Where a redirect helper asked the packet to go.
+public enum RedirectTarget: Hashable, Sendable {
+    case interface(ifindex: UInt32, flags: UInt64)
+    case map(index: Int, key: UInt32, flags: UInt64)
+}
+
+/// A pure-Swift BPF machine: the tagged memory, the maps, the loaded programs, the helpers and
+/// the kfuncs. Load programs with `load(_:name:options:)`, run them with `run(_:r1:r2:)`.
+///
+/// Not thread-safe: one machine per thread.
+public final class BPFMachine {
+    public var configuration: MachineConfiguration
+    public let memory = MemoryMap()
+    /// The helpers programs may call; resolved when a program is loaded.
+    public var helpers: HelperTable
+    /// The kfuncs programs may call; resolved when a program is loaded.
+    public var kfuncs = KfuncTable()
+    public var clock: any VMClock = ManualClock()
+    /// Serves a rewritten context region.
+    public var contextAccess: (any ContextAccess)?
+    public private(set) var maps: [BPFMap] = []
+    public private(set) var programs: [VMProgram] = []
+    /// Lines printed by `bpf_trace_printk`, across runs until cleared.
+    public var trace: [TraceRecord] = []
+    /// Set by redirect helpers during the last run.
+    public internal(set) var redirect: RedirectTarget?
+    /// Instructions the last run executed.
+    public internal(set) var executedInstructions = 0
+    /// The packet of the current run, if any (XDP/TC helpers work on it).
+    public var packet: PacketBuffer? { didSet { updatePacketRegion() } }
+
+    static let stackFrameSize = 512
+    static let maxFrames = 8
+    static let maxTailCalls = 33
+    static var stackSize: Int { stackFrameSize * maxFrames }
+
+    let stack: UnsafeMutableRawPointer
+    let registers: UnsafeMutablePointer<UInt64>
+    let frames: UnsafeMutablePointer<Frame>
+    var resolvedHelpers: [HelperFunction] = []
+    var resolvedHelperIndex: [Int32: Int] = [:]
+    var resolvedKfuncs: [HelperFunction] = []
+    var pendingError: VMError?
+    var tailCalls = 0
+    var randomState: UInt64
+    private var bufferStorage: UnsafeMutableRawPointer?
+    private var bufferLength = 0
+    private var contextStorage: UnsafeMutableRawPointer?
+
+    public init(configuration: MachineConfiguration = MachineConfiguration(), helpers: HelperTable = .standard) {
+        self.configuration = configuration
+        self.helpers = helpers
+        randomState = configuration.randomSeed
+        stack = .allocate(byteCount: Self.stackSize, alignment: 16)
+        stack.initializeMemory(as: UInt8.self, repeating: 0, count: Self.stackSize)
+        registers = .allocate(capacity: 16)
+        registers.initialize(repeating: 0, count: 16)
+        frames = .allocate(capacity: Self.maxFrames)
+        memory.set(tag: MemoryMap.stackTag, kind: .stack, base: stack, length: Self.stackSize, writable: true)
+    }
+
+    deinit {
+        stack.deallocate()
+        registers.deallocate()
+        frames.deallocate()
+        bufferStorage?.deallocate()
+        contextStorage?.deallocate()
+    }
+
+    // MARK: Maps
+
+    /// Creates a map (its index is its "fd" for `ld_imm64` BPF_PSEUDO_MAP_FD/MAP_VALUE/MAP_IDX).
+    @discardableResult
+    public func createMap(_ definition: MapDefinition) throws(VMError) -> BPFMap {
+        let map = try BPFMap.make(definition, index: maps.count, machine: self)
+        maps.append(map)
+        return map
+    }
+
+    /// The map named `name`, if any.
+    public func map(named name: String) -> BPFMap? { maps.first { $0.definition.name == name } }
+
+    // MARK: Inputs
+
+    /// Copies `bytes` into the plain memory buffer (the conformance suite's "mem") and returns its address.
+    @discardableResult
+    public func setBuffer(_ bytes: [UInt8]) -> UInt64 {
+        bufferStorage?.deallocate()
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        bytes.withUnsafeBytes { if let b = $0.baseAddress { storage.copyMemory(from: b, byteCount: bytes.count) } }
+        bufferStorage = storage
+        bufferLength = bytes.count
+        memory.set(tag: MemoryMap.bufferTag, kind: .buffer, base: storage, length: bytes.count, writable: true)
+        return memory.address(tag: MemoryMap.bufferTag, offset: 0)
+    }
+
+    /// The buffer's bytes now (after a run).
+    public var bufferBytes: [UInt8] {
+        guard let bufferStorage else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: bufferStorage, count: bufferLength))
+    }
+
+    /// Sets the context region: plain bytes the program reads and writes directly, or, with
+    /// `rewritten`, `size` bytes whose every access goes to `contextAccess`. Returns its address.
+    @discardableResult
+    public func setContext(_ bytes: [UInt8], rewritten: Bool = false) -> UInt64 {
+        contextStorage?.deallocate()
+        contextStorage = nil
+        if rewritten {
+            memory.set(tag: MemoryMap.contextTag, kind: .context, base: nil, length: 0, writable: false)
+        } else {
+            let storage = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+            bytes.withUnsafeBytes { if let b = $0.baseAddress { storage.copyMemory(from: b, byteCount: bytes.count) } }
+            contextStorage = storage
+            memory.set(tag: MemoryMap.contextTag, kind: .context, base: storage, length: bytes.count, writable: true)
+        }
+        return memory.address(tag: MemoryMap.contextTag, offset: 0)
+    }
+
+    /// The address of the context region.
+    public var contextAddress: UInt64 { memory.address(tag: MemoryMap.contextTag, offset: 0) }
+
+    /// Packet addresses for a context: (data_meta, data, data_end).
+    public var packetPointers: (meta: UInt64, data: UInt64, end: UInt64)? {
+        guard let packet else { return nil }
+        let t = UInt64(MemoryMap.packetTag) << 32
+        return (t | UInt64(packet.metaStart), t | UInt64(packet.dataStart), t | UInt64(packet.dataEnd))
+    }
+
+    func updatePacketRegion() {
+        guard let packet else {
+            memory.set(tag: MemoryMap.packetTag, kind: .packet, base: nil, length: 0, writable: false)
+            return
+        }
+        memory.set(
+            tag: MemoryMap.packetTag, kind: .packet, base: packet.storage + packet.metaStart,
+            start: UInt32(packet.metaStart), length: packet.dataEnd - packet.metaStart, writable: true)
+    }
+
+    // MARK: Randomness
+
+    /// The next value of the seeded generator (splitmix64).
+    func nextRandom() -> UInt64 {
+        randomState &+= 0x9E37_79B9_7F4A_7C15
+        var z = randomState
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    // MARK: Loading
+
+    /// Pre-decodes and validates `instructions` against this machine's maps, helpers and kfuncs.
+    /// - Throws: `VMError` with `.invalidInstruction`, `.unknownCall` or `.invalidProgram`.
+    @discardableResult
+    public func load(_ instructions: [Instruction], name: String = "prog", options: LoadOptions = LoadOptions())
+        throws(VMError) -> VMProgram
+    {
+        var decoder = ProgramDecoder(machine: self, instructions: instructions, options: options)
+        let code = try decoder.decode()
+        let program = VMProgram(name: name, index: programs.count, code: code, slotCount: instructions.count)
+        programs.append(program)
+        return program
+    }
+
+    func helperIndex(for id: Int32) -> Int? {
+        if let index = resolvedHelperIndex[id] { return index }
+        guard let helper = helpers[id] else { return nil }
+        resolvedHelpers.append(helper.function)
+        resolvedHelperIndex[id] = resolvedHelpers.count - 1
+        return resolvedHelpers.count - 1
+    }
+
+    func kfuncIndex(_ kfunc: Kfunc) -> Int {
+        resolvedKfuncs.append(kfunc.function)
+        return resolvedKfuncs.count - 1
+    }
+
+    // MARK: Running
+
+    /// Runs `program` from its first instruction with r1, r2 as given and r10 at the top of the
+    /// stack; returns r0.
+    /// - Parameter budget: instructions allowed (default: the configuration's).
+    /// - Throws: `VMError` when the program faults, runs out of budget or nests too deep.
+    public func run(_ program: VMProgram, r1: UInt64 = 0, r2: UInt64 = 0, budget: Int? = nil) throws(VMError) -> UInt64 {
+        stack.initializeMemory(as: UInt8.self, repeating: 0, count: Self.stackSize)
+        for i in 0..<16 { registers[i] = 0 }
+        registers[1] = r1
+        registers[2] = r2
+        registers[10] = memory.address(tag: MemoryMap.stackTag, offset: Self.stackSize)
+        redirect = nil
+        tailCalls = 0
+        pendingError = nil
+        let allowed = max(budget ?? configuration.instructionBudget, 1)
+        var remaining = allowed
+        let result = interpret(program.code, budget: &remaining)
+        executedInstructions = allowed - remaining
+        guard let result else { try throwPending() }
+        return result
+    }
+
+    @inline(never)
+    func throwPending() throws(VMError) -> Never {
+        throw pendingError ?? VMError(.invalidProgram, at: 0, "the run stopped without a reason")
+    }
+}
+
+/// Options for loading a program.
+public struct LoadOptions: Sendable {
+    /// Kfunc names by instruction index (from the object's relocations), to resolve kfunc calls.
+    public var kfuncNames: [Int: String] = [:]
+    /// Whether to accept `ld_imm64` map references (else they are an error).
+    public init(kfuncNames: [Int: String] = [:]) { self.kfuncNames = kfuncNames }
+}
+
+/// A program the machine pre-decoded: it owns its decoded instructions.
+public final class VMProgram {
+    public let name: String
+    /// Index in `machine.programs` (the "fd" a prog array stores).
+    public let index: Int
+    /// The number of instruction slots.
+    public let slotCount: Int
+    let code: UnsafeMutablePointer<DecodedInstruction>
+
+    init(name: String, index: Int, code: [DecodedInstruction], slotCount: Int) {
+        self.name = name
+        self.index = index
+        self.slotCount = slotCount
+        self.code = .allocate(capacity: code.count)
+        self.code.initialize(from: code, count: code.count)
+    }
+
+    deinit { code.deallocate() }
+}
+
+/// A saved caller frame of a bpf-to-bpf call.
+struct Frame {
+    var returnPC: Int
+    var code: UnsafeMutablePointer<DecodedInstruction>
+    var r6: UInt64, r7: UInt64, r8: UInt64, r9: UInt64, r10: UInt64
+}

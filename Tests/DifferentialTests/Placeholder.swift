@@ -1,1 +1,0 @@
-// The model-versus-kernel differential tests land here (issue: the conntrack model).
