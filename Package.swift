@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "Conntrack", targets: ["Conntrack"]),
         .library(name: "BPFObject", targets: ["BPFObject"]),
         .library(name: "BPFVM", targets: ["BPFVM"]),
+        .library(name: "Kfuncs", targets: ["Kfuncs"]),
+        .library(name: "BPFVerifier", targets: ["BPFVerifier"]),
+        .library(name: "Replay", targets: ["Replay"]),
         .library(name: "KernelBackend", targets: ["KernelBackend"]),
         .library(name: "CtsimTesting", targets: ["CtsimTesting"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
@@ -57,8 +60,26 @@ let package = Package(
             name: "BPFObject"
         ),
         .target(
-            name: "BPFVM",
+            name: "Kfuncs",
             dependencies: ["BPFObject"]
+        ),
+        .target(
+            name: "BPFVerifier",
+            dependencies: ["BPFObject", "Kfuncs"]
+        ),
+        .target(
+            name: "BPFVM",
+            dependencies: ["BPFObject", "Kfuncs"]
+        ),
+        .target(
+            name: "ConntrackKfuncs",
+            dependencies: ["Kfuncs", "Conntrack", "BPFObject"]
+        ),
+
+        // MARK: Replay: contexts, the clock, verdicts, traces
+        .target(
+            name: "Replay",
+            dependencies: ["Packets", "BPFObject", "BPFVM", "BPFVerifier", "Kfuncs", "ConntrackKfuncs", "Conntrack"]
         ),
 
         // MARK: The live kernel: namespaces, injection, libnetfilter_conntrack, libbpf
@@ -75,6 +96,10 @@ let package = Package(
                 "Conntrack",
                 "BPFObject",
                 "BPFVM",
+                "Kfuncs",
+                "BPFVerifier",
+                "ConntrackKfuncs",
+                "Replay",
                 "KernelBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -115,6 +140,17 @@ let package = Package(
         .testTarget(
             name: "BPFVMTests",
             dependencies: ["BPFVM", "BPFObject"]
+        ),
+        .testTarget(
+            name: "BPFVerifierTests",
+            dependencies: ["BPFVerifier", "BPFObject", "Kfuncs", "ConntrackKfuncs", "KernelBackend", "CtsimTesting"]
+        ),
+        .testTarget(
+            name: "ReplayTests",
+            dependencies: [
+                "Replay", "Kfuncs", "ConntrackKfuncs", "Conntrack", "BPFVM", "BPFObject", "Packets", "SampleCaptures",
+                "KernelBackend", "CtsimTesting",
+            ]
         ),
         .testTarget(
             name: "DifferentialTests",
