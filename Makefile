@@ -52,9 +52,9 @@ test: deps bpf
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## demo: the main job on the embedded simulator (for now: summarise the sample captures).
+## demo: the main job on the embedded simulator: the example XDP firewall replayed over a sample capture.
 demo: release
-	.build/release/ctsim pcap-info Pcaps/*.pcap Pcaps/*.pcapng
+	$(MAKE) bpf && .build/release/ctsim replay --trace bpf/build/xdp_ct_firewall.bpf.o Pcaps/tcp-handshake-close.pcap
 
 ## pcaps: regenerate the sample captures (byte-identical unless their code changed).
 pcaps:

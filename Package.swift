@@ -139,11 +139,12 @@ let package = Package(
         ),
         .testTarget(
             name: "BPFVMTests",
-            dependencies: ["BPFVM", "BPFObject"]
+            dependencies: ["BPFVM", "BPFObject", "CtsimTesting"]
         ),
         .testTarget(
             name: "BPFVerifierTests",
-            dependencies: ["BPFVerifier", "BPFObject", "Kfuncs", "ConntrackKfuncs", "KernelBackend", "CtsimTesting"]
+            dependencies: ["BPFVerifier", "BPFObject", "Kfuncs", "ConntrackKfuncs", "KernelBackend", "CtsimTesting"],
+            exclude: ["Inputs"]
         ),
         .testTarget(
             name: "ReplayTests",
@@ -162,7 +163,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CtsimCommandsTests",
-            dependencies: ["CtsimCommands", "Packets"]
+            dependencies: ["CtsimCommands", "Packets", "CtsimTesting"]
         ),
     ]
 )

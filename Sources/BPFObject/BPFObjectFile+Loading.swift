@@ -105,7 +105,9 @@ extension BPFObjectFile {
                             insn.immediate = Int32(index)
                             code[i + 1].immediate = Int32(offset)
                             used.insert(index)
-                        } else if elf.sections[Int(symbol.sectionIndex)].isExecutable && insn.source == 4 {  // callback pointer
+                        } else if elf.sections[Int(symbol.sectionIndex)].isExecutable && (insn.source == 0 || insn.source == 4) {
+                            // A callback pointer (clang emits src 0; libbpf makes it BPF_PSEUDO_FUNC).
+                            insn.source = 4
                             let target = (Int(truncatingIfNeeded: symbol.value & 0xFFFF_FFFF) + Int(insn.immediate)) / 8
                             pendingCalls.append((base + i, Int(symbol.sectionIndex), target))
                         } else {

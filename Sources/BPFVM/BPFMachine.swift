@@ -94,6 +94,9 @@ public final class BPFMachine {
     var resolvedKfuncs: [HelperFunction] = []
     var pendingError: VMError?
     var tailCalls = 0
+    /// The code and remaining budget of the run making the current helper call (for callbacks).
+    var callCode: UnsafeMutablePointer<DecodedInstruction>?
+    var callBudget = 0
     var randomState: UInt64
     private var bufferStorage: UnsafeMutableRawPointer?
     private var bufferLength = 0

@@ -5,10 +5,18 @@
 extension BPFMachine {
     /// Runs from instruction 0 of `entry`; returns r0, or nil with `pendingError` set.
     func interpret(_ entry: UnsafeMutablePointer<DecodedInstruction>, budget: inout Int) -> UInt64? {
+        interpret(entry, pc: 0, depth: 0, budget: &budget)
+    }
+
+    /// Runs from instruction `start` of `entry` as frame `base` (a callback's subprogram runs one
+    /// frame below its caller); the `exit` of frame `base` returns.
+    func interpret(
+        _ entry: UnsafeMutablePointer<DecodedInstruction>, pc start: Int, depth base: Int, budget: inout Int
+    ) -> UInt64? {
         let r = registers
         var code = entry
-        var pc = 0
-        var depth = 0
+        var pc = start
+        var depth = base
         var remaining = budget
         var regions = memory.table
         var regionCount = UInt64(memory.count)
@@ -275,7 +283,13 @@ extension BPFMachine {
 
             // MARK: Calls
             case .callHelper, .callx, .callKfunc:
-                switch callOut(i, pc &- 1, depth) {
+                // Callbacks (bpf_loop, bpf_for_each_map_elem) run this program's code and spend
+                // this run's budget.
+                callCode = code
+                callBudget = remaining
+                let outcome = callOut(i, pc &- 1, depth)
+                remaining = callBudget
+                switch outcome {
                 case .continue:
                     break
                 case .tailCall(let target):
@@ -298,7 +312,7 @@ extension BPFMachine {
                 r[10] &-= UInt64(BPFMachine.stackFrameSize)
                 pc = Int(i.offset)
             case .exit:
-                if depth == 0 { return r[0] }
+                if depth == base { return r[0] }
                 depth &-= 1
                 let frame = frames[depth]
                 pc = frame.returnPC

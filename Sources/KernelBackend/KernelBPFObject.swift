@@ -72,7 +72,7 @@ public final class KernelBPFObject {
             let known = programs.map(\.name).joined(separator: ", ")
             throw KernelError(.program, "\(path): no program named '\(name)' (programs: \(known.isEmpty ? "none" : known))")
         }
-        return OpaquePointer(program)
+        return program
     }
 
     /// Picks the program called `name`, or the only one when `name` is nil.
@@ -147,7 +147,7 @@ public final class KernelBPFObject {
         let info = try program(named: name)
         var program = bpf_object__next_program(object, nil)
         while let current = program {
-            _ = bpf_program__set_autoload(current, OpaquePointer(current) == target)
+            _ = bpf_program__set_autoload(current, current == target)
             program = bpf_object__next_program(object, current)
         }
         let size = max(logSize ?? (logLevel & 2 != 0 ? 16 << 20 : 1 << 20), 4096)

@@ -80,7 +80,10 @@ public enum KernelReplay {
                 try namespace.ipBatch(["link add ctsimrx0 type veth peer name ctsimrx1", "link set ctsimrx0 up", "link set ctsimrx1 up"])
             }
             return try namespace.run {
-                if options.useVethIngress { ingress = if_nametoindex("ctsimrx0") }
+                if options.useVethIngress {
+                    ingress = if_nametoindex("ctsimrx0")
+                    guard ingress != 0 else { throw KernelError.fromErrno("if_nametoindex ctsimrx0") }
+                }
                 return try run(objectPath: path, program: program, capture: capture, ingress: ingress, logLevel: options.logLevel)
             }
         }

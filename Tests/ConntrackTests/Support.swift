@@ -12,7 +12,7 @@ extension ConntrackModel {
     /// Runs a whole capture through the model and expires what is due at its last packet.
     func run(_ capture: Capture) {
         for packet in capture.packets {
-            packet.data.withUnsafeBytes { process(frame: $0, linkType: capture.linkType, timestamp: packet.timestamp) }
+            packet.data.withUnsafeBytes { _ = process(frame: $0, linkType: capture.linkType, timestamp: packet.timestamp) }
         }
         sweep()
     }

@@ -29,8 +29,8 @@ struct DiffTests {
             let tcpIndex = try #require(list.firstIndex { $0["protocol"] as? String == "tcp" })
             list[tcpIndex]["mark"] = 8
             list[tcpIndex]["state"] = "TIME_WAIT"
-            list.removeAll { $0["protocol"] as? String == "icmp" }
             var extra = list[tcpIndex]
+            list.removeAll { $0["protocol"] as? String == "icmp" }
             extra["original"] = ["src": "198.51.100.9", "dst": "192.0.2.10", "sport": 1, "dport": 2]
             list.append(extra)
             document["conntrack"] = list
@@ -44,7 +44,7 @@ struct DiffTests {
             #expect(lines.contains { $0.hasPrefix("entry ipv4 tcp src=198.51.100.1") && $0.contains(": mark: kernel 7, simulated 8") })
             #expect(lines.contains { $0.contains(": state: kernel \"ESTABLISHED\", simulated \"TIME_WAIT\"") })
             #expect(lines.contains { $0.hasPrefix("entry ipv4 icmp") && $0.hasSuffix("simulated (none)") })
-            #expect(lines.contains { $0.hasPrefix("entry ipv4 tcp src=198.51.100.9") && $0.contains("kernel (none)") })
+            #expect(lines.contains { $0.hasPrefix("entry ipv4 tcp src=198.51.100.9") && $0.contains("kernel (none)") }, "\(text.stdout)")
 
             let json = try CLI.run(["diff", "table", changed, "--netns", namespace, "--json"])
             #expect(json.status == 1)
@@ -90,12 +90,19 @@ struct DiffTests {
         }
     }
 
+    @Test("diff verify: the simulator's verifier and the kernel's agree on the example firewall", .enabled(if: LiveKernel.available))
+    func verifyAgrees() throws {
+        let (result, pid) = try Self.runRecordingPid(["diff", "verify", "bpf/build/xdp_ct_firewall.bpf.o", "--json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("\"differences\""))
+        #expect(LiveKernel.namespaces(of: pid).isEmpty)
+    }
+
     @Test(
-        "diff verify/replay: the kernel side runs, the missing simulator side is exit 3 in one line, nothing is left",
+        "diff replay: the kernel side runs, the missing simulator side is exit 3 in one line, nothing is left",
         .enabled(if: LiveKernel.available),
         arguments: [
-            ["diff", "verify", "bpf/build/xdp_ct_firewall.bpf.o"],
-            ["diff", "replay", "bpf/build/xdp_ct_firewall.bpf.o", "Pcaps/tcp-handshake-close.pcap"],
+            ["diff", "replay", "bpf/build/xdp_ct_firewall.bpf.o", "Pcaps/tcp-handshake-close.pcap"]
         ])
     func simulatorSideMissing(arguments: [String]) throws {
         let (result, pid) = try Self.runRecordingPid(arguments)
@@ -195,6 +202,24 @@ struct DiffTests {
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(process.terminationStatus == SIGTERM)
         #expect(LiveKernel.namespaces(of: pid).isEmpty)
+    }
+
+    @Test(
+        "without root: every kernel mode is exit 3 with one line saying what is missing",
+        .enabled(if: LiveKernel.isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")),
+        arguments: [
+            (["diff", "verify", "bpf/build/xdp_ct_firewall.bpf.o"], "not running as root"),
+            (["diff", "replay", "bpf/build/xdp_ct_firewall.bpf.o", "Pcaps/icmp-echo.pcap"], "not running as root"),
+            (["diff", "track", "Pcaps/icmp-echo.pcap"], "not running as root"),
+            (["table", "--live"], "CAP_NET_ADMIN"),
+            (["bench", "kernel"], "needs root"),
+        ])
+    func withoutRoot(arguments: [String], missing: String) throws {
+        let result = try CLI.run(arguments, as: "/usr/bin/setpriv", prefix: ["--reuid=65534", "--regid=65534", "--clear-groups"])
+        #expect(result.status == 3, "\(arguments): \(result.stderr)")
+        #expect(result.stderrLines.count == 1)
+        #expect(result.stderr.contains(missing))
+        #expect(result.stdout.isEmpty)
     }
 
     /// Runs ctsim and returns its result with its pid.

@@ -18,9 +18,12 @@ enum BPFTestObjects {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Compiles `source` to `/tmp/ctsim-kbtest-<pid>-NAME.bpf.o` once per process and returns the path.
+    /// Compiles `source` to `/tmp/ctsim-kbtest-NAME-<hash of source>.bpf.o` (kept for later
+    /// runs: one file per version of the source) and returns the path.
     static func compile(_ name: String, _ source: String) throws -> String {
-        let output = "/tmp/ctsim-kbtest-\(getpid())-\(name).bpf.o"
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in source.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let output = "/tmp/ctsim-kbtest-\(name)-\(String(hash, radix: 16)).bpf.o"
         if FileManager.default.fileExists(atPath: output) { return output }
         guard let clang = clang() else { throw CompileFailure(message: "no clang for the BPF target") }
         let input = "/tmp/ctsim-kbtest-\(getpid())-\(name).bpf.c"
@@ -28,14 +31,15 @@ enum BPFTestObjects {
         defer { try? FileManager.default.removeItem(atPath: input) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: clang)
-        process.arguments = ["-target", "bpf", "-O2", "-g", "-I", root + "/bpf/include", "-c", input, "-o", output + ".tmp"]
+        process.arguments = ["-target", "bpf", "-O2", "-g", "-I", root + "/bpf/include", "-c", input, "-o", output + ".\(getpid()).tmp"]
         let errors = Pipe()
         process.standardError = errors
         try process.run()
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw CompileFailure(message: "clang: \(text)") }
-        try FileManager.default.moveItem(atPath: output + ".tmp", toPath: output)
+        // rename(2) is atomic: a concurrent compile of the same source leaves the same file.
+        guard rename(output + ".\(getpid()).tmp", output) == 0 else { throw CompileFailure(message: "rename \(output): errno \(errno)") }
         return output
     }
 

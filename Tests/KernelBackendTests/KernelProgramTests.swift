@@ -43,12 +43,15 @@ struct KernelProgramTests {
         (Array(ethernet(HandBuiltFrames.udp(client, 5301, server, 53, payload: [5])).prefix(24)), "XDP_DROP"),
     ]
 
-    @Test("the firewall over hand-built traffic: each verdict, the counters and the table", .needsKernel)
-    func firewallVerdicts() throws {
+    @Test(
+        "the firewall over hand-built traffic: each verdict, the counters and the table (loopback or veth ingress)",
+        .needsKernel, arguments: [false, true])
+    func firewallVerdicts(vethIngress: Bool) throws {
         try KernelRequirement.require()
         let traffic = Self.firewallTraffic
         let result = try KernelReplay.run(
-            objectPath: BPFTestObjects.firewall, program: "xdp_ct_firewall", capture: Self.capture(traffic.map(\.frame)))
+            objectPath: BPFTestObjects.firewall, program: "xdp_ct_firewall", capture: Self.capture(traffic.map(\.frame)),
+            options: .init(useVethIngress: vethIngress))
         #expect(result.verification.accepted)
         #expect(result.verification.error == nil)
         #expect((result.verification.processedInstructions ?? 0) > 100)

@@ -105,12 +105,15 @@ enum PacketHelpers {
         return .value(0)
     }
 
+    /// `bpf_csum_diff` as Linux 6.18 computes it (checked against the kernel in
+    /// `KernelHelperTests`): any sizes (no multiple-of-4 rule any more), the sum of `to` from the
+    /// seed less the sum of `from`, folded to 16 bits.
     static func csumDiff(_ call: HelperCall) throws(VMError) -> HelperOutcome {
-        let fromSize = call.r2, toSize = call.r4
-        guard (fromSize | toSize) & 3 == 0, fromSize + toSize <= 512 else { return errno(Errno.EINVAL) }
-        let from = fromSize == 0 ? [] : try call.bytes(call.r1, count: Int(fromSize), "bpf_csum_diff from")
-        let to = toSize == 0 ? [] : try call.bytes(call.r3, count: Int(toSize), "bpf_csum_diff to")
-        return .value(UInt64(Checksum.diff(from: from, to: to, seed: UInt32(truncatingIfNeeded: call.r5))))
+        let fromSize = Int(UInt32(truncatingIfNeeded: call.r2)), toSize = Int(UInt32(truncatingIfNeeded: call.r4))
+        let from = fromSize == 0 ? nil : try call.pointer(call.r1, count: fromSize, write: false, "bpf_csum_diff from")
+        let to = toSize == 0 ? nil : try call.pointer(call.r3, count: toSize, write: false, "bpf_csum_diff to")
+        let seed = UInt32(truncatingIfNeeded: call.r5)
+        return .value(UInt64(Checksum.diff(from: from, fromSize, to: to, toSize, seed: seed)))
     }
 
     static func hashRecalc(_ call: HelperCall) throws(VMError) -> HelperOutcome {
@@ -176,16 +179,43 @@ enum Checksum {
         }
     }
 
-    /// `bpf_csum_diff`: the 32-bit ones' complement sum of `seed`, the complement of `from`'s
-    /// words and `to`'s words (x86-64's csum_partial folding).
-    static func diff(from: [UInt8], to: [UInt8], seed: UInt32) -> UInt32 {
-        var sum = UInt64(seed)
-        func word(_ b: [UInt8], _ i: Int) -> UInt32 {
-            UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+    /// The kernel's `csum_partial` on x86-64: the ones' complement sum of the bytes as
+    /// little-endian 16-bit words (a trailing odd byte as the low byte) added to `seed`.
+    static func partial(_ p: UnsafeRawPointer?, _ count: Int, _ seed: UInt32) -> UInt32 {
+        var sum: UInt64 = 0
+        if let p {
+            var i = 0
+            while i + 1 < count {
+                sum += UInt64(p.load(fromByteOffset: i, as: UInt8.self)) | UInt64(p.load(fromByteOffset: i + 1, as: UInt8.self)) << 8
+                i += 2
+            }
+            if i < count { sum += UInt64(p.load(fromByteOffset: i, as: UInt8.self)) }
         }
-        for i in stride(from: 0, to: from.count, by: 4) { sum += UInt64(~word(from, i)) }
-        for i in stride(from: 0, to: to.count, by: 4) { sum += UInt64(word(to, i)) }
         while sum >> 32 != 0 { sum = (sum & 0xFFFF_FFFF) + (sum >> 32) }
-        return UInt32(sum)
+        return add(UInt32(sum), seed)
+    }
+
+    /// `csum_add`: 32-bit addition with the end-around carry.
+    static func add(_ a: UInt32, _ b: UInt32) -> UInt32 {
+        let (s, carry) = a.addingReportingOverflow(b)
+        return carry ? s &+ 1 : s
+    }
+
+    /// `bpf_csum_diff` (Linux 6.18): `csum_sub(csum_partial(to, seed), csum_partial(from, 0))`
+    /// with either side absent handled as the kernel does, folded to 16 bits (`csum_from32to16`).
+    static func diff(from: UnsafeRawPointer?, _ fromSize: Int, to: UnsafeRawPointer?, _ toSize: Int, seed: UInt32) -> UInt32 {
+        let result: UInt32
+        if fromSize > 0, toSize > 0 {
+            result = add(partial(to, toSize, seed), ~partial(from, fromSize, 0))
+        } else if toSize > 0 {
+            result = partial(to, toSize, seed)
+        } else if fromSize > 0 {
+            result = ~partial(from, fromSize, ~seed)
+        } else {
+            result = seed
+        }
+        var folded = (result & 0xFFFF) + (result >> 16)
+        folded = (folded & 0xFFFF) + (folded >> 16)
+        return folded
     }
 }

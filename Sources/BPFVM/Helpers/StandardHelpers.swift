@@ -34,6 +34,8 @@ public enum StandardHelpers {
             Helper(id: 132, name: "bpf_ringbuf_submit") { (call) throws(VMError) -> HelperOutcome in try ringbufFinish(call, submit: true) },
             Helper(id: 133, name: "bpf_ringbuf_discard") { (call) throws(VMError) -> HelperOutcome in try ringbufFinish(call, submit: false) },
             Helper(id: 134, name: "bpf_ringbuf_query", ringbufQuery),
+            Helper(id: 164, name: "bpf_for_each_map_elem", CallbackHelpers.forEachMapElement),
+            Helper(id: 181, name: "bpf_loop", CallbackHelpers.loop),
         ]
     }
 

@@ -1,0 +1,339 @@
+import BPFObject
+import Kfuncs
+
+/// How to verify.
+public struct VerifierOptions: Sendable {
+    /// 0: no log, 1: the failing path and the error, 2: every instruction with its state.
+    public var logLevel: Int
+    /// `BPF_COMPLEXITY_LIMIT_INSNS`.
+    public var instructionLimit: Int
+
+    public init(logLevel: Int = 1, instructionLimit: Int = 1_000_000) {
+        self.logLevel = logLevel
+        self.instructionLimit = instructionLimit
+    }
+}
+
+/// The entry point: the kernel verifier's verdict on one loaded program.
+public enum BPFVerifier {
+    /// Verifies `program` as the kernel would for a privileged (root) loader.
+    /// - Parameters:
+    ///   - program: the relocated program (`BPFObjectFile.load`).
+    ///   - kfuncs: the kfunc sets the simulated kernel offers (e.g. `ConntrackKfuncSet.registry()`).
+    ///   - options: log level and instruction limit.
+    public static func verify(
+        program: LoadedProgram, kfuncs: KfuncRegistry = KfuncRegistry(), options: VerifierOptions = VerifierOptions()
+    ) -> VerifierVerdict {
+        let verifier = Verifier(program: program, kfuncs: kfuncs, options: options)
+        return verifier.run()
+    }
+}
+
+/// One verification run: the program, the exploration stack, the visited states, the log.
+final class Verifier {
+    let program: LoadedProgram
+    let instructions: [Instruction]
+    let options: VerifierOptions
+    let kfuncs: KfuncRegistry
+    let disassembler: Disassembler
+    var log: [String] = []
+
+    // exploration
+    struct Pending {
+        var pc: Int
+        var state: VerifierState
+        var lastEntry: Int
+        var logMark: Int
+        var from: Int
+    }
+    struct Visited {
+        var state: VerifierState
+        var parent: Int
+        var branches: Int
+        var hits = 0
+        var misses = 0
+    }
+    var pending: [Pending] = []
+    var visited: [Visited] = []
+    var visitedAt: [Int: [Int]] = [:]
+    var prunePoints: Set<Int> = []
+    var processed = 0
+    var peakStates = 0
+    var maxStatesPerInstruction = 0
+    var idGenerator: UInt32 = 0
+    /// The current path's last visited entry (-1: none).
+    var lastEntry = -1
+    var subprogramStarts: Set<Int> = [0]
+
+    init(program: LoadedProgram, kfuncs: KfuncRegistry, options: VerifierOptions) {
+        self.program = program
+        self.kfuncs = kfuncs
+        self.instructions = program.instructions
+        self.options = options
+        self.disassembler = Disassembler(program: program)
+    }
+
+    func nextID() -> UInt32 {
+        idGenerator += 1
+        return idGenerator
+    }
+
+    func run() -> VerifierVerdict {
+        var error: String?
+        do throws(VerificationFailure) {
+            try checkControlFlow()
+            try explore()
+        } catch let failure {
+            log.append(contentsOf: failure.lines)
+            error = failure.lines.last
+        }
+        log.append(
+            "processed \(processed) insns (limit \(options.instructionLimit)) max_states_per_insn \(maxStatesPerInstruction) "
+                + "total_states \(visited.count) peak_states \(peakStates) mark_read 0")
+        let text = options.logLevel == 0 ? "" : log.joined(separator: "\n") + "\n"
+        return VerifierVerdict(accepted: error == nil, error: error, processedInstructions: processed, log: text)
+    }
+
+    // MARK: Control flow (`check_cfg`)
+
+    func checkControlFlow() throws(VerificationFailure) {
+        let count = instructions.count
+        guard count > 0 else { throw VerificationFailure("last insn is not an exit or jmp") }
+        var reachable = Array(repeating: false, count: count)
+        var work = [0]
+        // subprogram starts
+        for (i, insn) in instructions.enumerated() where insn.opcode == Opcode.call && insn.source == Opcode.pseudoCall {
+            let target = i + 1 + Int(insn.immediate)
+            if target < 0 || target >= count { throw VerificationFailure("jump out of range from insn \(i) to \(target)") }
+            subprogramStarts.insert(target)
+        }
+        for (i, insn) in instructions.enumerated() where insn.isWideLoad && insn.source == Opcode.pseudoFunc {
+            subprogramStarts.insert(i + 1 + Int(insn.immediate))
+        }
+        work.append(contentsOf: subprogramStarts)
+        let last = instructions[count - 1]
+        if last.opcode != Opcode.exit && last.opcode != Opcode.ja && last.opcode != Opcode.ja32 {
+            if !(count >= 2 && instructions[count - 2].isWideLoad) {
+                throw VerificationFailure("last insn is not an exit or jmp")
+            }
+        }
+        while let i = work.popLast() {
+            if reachable[i] { continue }
+            reachable[i] = true
+            let insn = instructions[i]
+            var next: [Int] = []
+            let cls = insn.instructionClass
+            if insn.isWideLoad {
+                if i + 1 >= count { throw VerificationFailure("invalid BPF_LD_IMM insn") }
+                reachable[i + 1] = true
+                next = [i + 2]
+            } else if cls == Opcode.classJMP || cls == Opcode.classJMP32 {
+                let op = insn.opcode & 0xF0
+                if insn.opcode == Opcode.exit {
+                    next = []
+                } else if op == Opcode.jmpCall {
+                    next = [i + 1]
+                    if insn.source == Opcode.pseudoCall { prunePoints.insert(i + 1) }
+                } else if op == Opcode.jmpJA {
+                    let target = i + 1 + (insn.opcode == Opcode.ja32 ? Int(insn.immediate) : Int(insn.offset))
+                    if target < 0 || target >= count { throw VerificationFailure("jump out of range from insn \(i) to \(target)") }
+                    next = [target]
+                    prunePoints.insert(target)
+                } else {
+                    let target = i + 1 + Int(insn.offset)
+                    if target < 0 || target >= count { throw VerificationFailure("jump out of range from insn \(i) to \(target)") }
+                    next = [i + 1, target]
+                    prunePoints.insert(target)
+                    prunePoints.insert(i + 1)
+                }
+            } else {
+                next = [i + 1]
+            }
+            for n in next {
+                if n >= count { throw VerificationFailure("jump out of range from insn \(i) to \(n)") }
+                if !reachable[n] { work.append(n) }
+            }
+        }
+        var i = 0
+        while i < count {
+            if !reachable[i] { throw VerificationFailure("unreachable insn \(i)") }
+            i += instructions[i].isWideLoad ? 2 : 1
+        }
+    }
+
+    // MARK: Exploration (`do_check` with `is_state_visited`)
+
+    func initialState() -> VerifierState {
+        var state = VerifierState()
+        var ctx = RegisterState(kind: .context)
+        ctx.value = .constant(0)
+        state[register: 1] = ctx
+        return state
+    }
+
+    func explore() throws(VerificationFailure) {
+        var state = initialState()
+        var pc = 0
+        if options.logLevel >= 2 { log.append("func#0 @0") }
+        logState(pc: 0, state: state, prefix: "0:")
+        while true {
+            // one path
+            var pathDone = false
+            while !pathDone {
+                if prunePoints.contains(pc) {
+                    if try isVisited(pc: pc, state: state) {
+                        if options.logLevel >= 2 { log.append("\(pc): safe") }
+                        pathDone = true
+                        break
+                    }
+                }
+                processed += 1
+                if processed > options.instructionLimit {
+                    throw VerificationFailure("BPF program is too large. Processed \(processed) insn")
+                }
+                let insn = instructions[pc]
+                logInstruction(pc)
+                let outcome = try step(pc: pc, state: &state)
+                switch outcome {
+                case .next(let n):
+                    logAfter(pc: pc, state: state)
+                    pc = n
+                case .branch(let fall, let target, let targetPC):
+                    _ = insn
+                    if let target, let fall {
+                        if lastEntry >= 0 { visited[lastEntry].branches += 1 }
+                        pending.append(Pending(pc: targetPC, state: target, lastEntry: lastEntry, logMark: log.count, from: pc))
+                        peakStates = max(peakStates, visited.count)
+                        state = fall
+                        pc = pc + 1
+                    } else if let fall {
+                        state = fall
+                        pc = pc + 1
+                    } else if let target {
+                        state = target
+                        pc = targetPC
+                    }
+                case .exit:
+                    pathDone = true
+                }
+            }
+            endPath()
+            guard let next = pending.popLast() else { return }
+            if options.logLevel == 1 { log.removeSubrange(next.logMark...) }
+            state = next.state
+            pc = next.pc
+            lastEntry = next.lastEntry
+            if options.logLevel >= 2 {
+                log.append("from \(next.from) to \(pc): " + describe(state))
+            }
+        }
+    }
+
+    func endPath() {
+        var e = lastEntry
+        while e >= 0 {
+            visited[e].branches -= 1
+            if visited[e].branches > 0 { break }
+            e = visited[e].parent
+        }
+    }
+
+    func isVisited(pc: Int, state: VerifierState) throws(VerificationFailure) -> Bool {
+        var list = visitedAt[pc] ?? []
+        var evicted = false
+        var position = 0
+        while position < list.count {
+            let index = list[position]
+            let old = visited[index]
+            if old.branches > 0 {
+                if old.state == state {
+                    throw VerificationFailure("infinite loop detected at insn \(pc)")
+                }
+            } else if StatePruning.subsumes(old.state, state) {
+                visited[index].hits += 1
+                if evicted { visitedAt[pc] = list }
+                return true
+            }
+            visited[index].misses += 1
+            // As the kernel does, forget states that keep failing to prune.
+            if visited[index].misses > visited[index].hits * 3 + 3 {
+                list.remove(at: position)
+                evicted = true
+                continue
+            }
+            position += 1
+        }
+        if evicted { visitedAt[pc] = list }
+        visited.append(Visited(state: state, parent: lastEntry, branches: 1))
+        lastEntry = visited.count - 1
+        visitedAt[pc, default: []].append(lastEntry)
+        maxStatesPerInstruction = max(maxStatesPerInstruction, list.count + 1)
+        peakStates = max(peakStates, visited.count)
+        return false
+    }
+
+    enum Outcome {
+        case next(Int)
+        /// The fall-through state and the jump target's state (nil: that side is impossible).
+        case branch(VerifierState?, VerifierState?, Int)
+        case exit
+    }
+
+    // MARK: Log
+
+    func logInstruction(_ pc: Int) {
+        guard options.logLevel >= 1 else { return }
+        let next = pc + 1 < instructions.count ? instructions[pc + 1] : nil
+        pendingLine = "\(pc): " + disassembler.text(instructions[pc], at: pc, next: next)
+        log.append(pendingLine)
+    }
+    var pendingLine = ""
+
+    func logAfter(pc: Int, state: VerifierState) {
+        guard options.logLevel >= 2, !log.isEmpty else { return }
+        let insn = instructions[pc]
+        let cls = insn.instructionClass
+        var shown: [Int] = []
+        if cls == Opcode.classALU || cls == Opcode.classALU64 || cls == Opcode.classLDX || insn.isWideLoad {
+            shown = [Int(insn.destination)]
+            if insn.opcode & Opcode.sourceX != 0, cls != Opcode.classLDX { shown.append(Int(insn.source)) }
+            if cls == Opcode.classLDX { shown = [Int(insn.source), Int(insn.destination)] }
+        }
+        guard !shown.isEmpty else { return }
+        let parts = Set(shown).sorted().map { "R\($0)=" + state[register: $0].describe(maps: program.maps) }
+        var line = log[log.count - 1]
+        while line.count < 40 { line += " " }
+        log[log.count - 1] = line + "; " + parts.joined(separator: " ")
+    }
+
+    func logState(pc: Int, state: VerifierState, prefix: String) {
+        guard options.logLevel >= 2 else { return }
+        log.append(prefix + " " + describe(state))
+    }
+
+    func describe(_ state: VerifierState) -> String {
+        var parts: [String] = []
+        let frame = state.current
+        for (i, r) in frame.registers.enumerated() where r.kind != .notInitialized {
+            parts.append("R\(i)=" + r.describe(maps: program.maps))
+        }
+        for (i, slot) in frame.stack.enumerated() where !slot.isEmpty {
+            let off = -(i + 1) * 8
+            if slot.isSpill {
+                parts.append("fp\(off)=" + slot.spilled.describe(maps: program.maps))
+            } else {
+                let marks = slot.bytes.reversed().map { b -> String in
+                    switch b {
+                    case .invalid: "?"
+                    case .misc: "m"
+                    case .zero: "0"
+                    case .spill: "r"
+                    }
+                }.joined()
+                parts.append("fp\(off)=" + marks)
+            }
+        }
+        if !state.references.isEmpty { parts.append("refs=" + state.references.map { "\($0.id)" }.joined(separator: ",")) }
+        return parts.joined(separator: " ")
+    }
+}

@@ -1,0 +1,170 @@
+import BPFVM
+import Conntrack
+import ConntrackKfuncs
+import Kfuncs
+
+/// One kfunc call as `--trace` prints it.
+public struct KfuncTraceRecord: Hashable, Sendable, CustomStringConvertible {
+    public var name: String
+    public var arguments: String
+    public var result: String
+    /// The errno the call wrote into `opts->error` (0 when none).
+    public var errno: Int32
+
+    public var description: String {
+        "\(name)(\(arguments)) = \(result)" + (errno != 0 ? " (error \(errno))" : "")
+    }
+}
+
+/// Binds the conntrack kfunc semantics (`ConntrackKfuncRuntime`) to a machine: reads the
+/// arguments from VM memory, writes `opts` back, and hands out each acquired `nf_conn` as a
+/// kernel-object region (released references fault on access).
+public final class ConntrackKfuncBinding {
+    public let runtime: ConntrackKfuncRuntime
+    /// Objects by region tag.
+    var objects: [UInt32: ConntrackObject] = [:]
+    public var tracing = false
+    public var trace: [KfuncTraceRecord] = []
+
+    public init(runtime: ConntrackKfuncRuntime) { self.runtime = runtime }
+
+    /// References the program holds now.
+    public var heldReferences: Int { objects.count }
+
+    /// The implementations by kfunc name, for `KfuncTable(registry:programType:implementations:)`.
+    public func implementations() -> [String: HelperFunction] {
+        [
+            "bpf_xdp_ct_lookup": xdpLookup, "bpf_skb_ct_lookup": skbLookup, "bpf_xdp_ct_alloc": xdpAlloc, "bpf_skb_ct_alloc": skbAlloc,
+            "bpf_ct_insert_entry": insertEntry, "bpf_ct_release": release, "bpf_ct_set_timeout": setTimeout,
+            "bpf_ct_change_timeout": changeTimeout, "bpf_ct_set_status": setStatus, "bpf_ct_change_status": changeStatus,
+            "bpf_ct_set_nat_info": setNATInfo,
+        ]
+    }
+
+    func xdpLookup(_ call: HelperCall) throws(VMError) -> HelperOutcome { try lookupOrAlloc(call, name: "bpf_xdp_ct_lookup", alloc: false) }
+    func skbLookup(_ call: HelperCall) throws(VMError) -> HelperOutcome { try lookupOrAlloc(call, name: "bpf_skb_ct_lookup", alloc: false) }
+    func xdpAlloc(_ call: HelperCall) throws(VMError) -> HelperOutcome { try lookupOrAlloc(call, name: "bpf_xdp_ct_alloc", alloc: true) }
+    func skbAlloc(_ call: HelperCall) throws(VMError) -> HelperOutcome { try lookupOrAlloc(call, name: "bpf_skb_ct_alloc", alloc: true) }
+
+    func insertEntry(_ call: HelperCall) throws(VMError) -> HelperOutcome {
+        let (tag, object) = try self.object(call, call.r1, "bpf_ct_insert_entry", allocated: true)
+        drop(tag, machine: call.machine)
+        let result = runtime.insert(object)
+        let address = result.map { hand($0, machine: call.machine) } ?? 0
+        record("bpf_ct_insert_entry", "nfct_i", address == 0 ? "NULL" : "nf_conn", 0)
+        return .value(address)
+    }
+
+    func release(_ call: HelperCall) throws(VMError) -> HelperOutcome {
+        let (tag, object) = try self.object(call, call.r1, "bpf_ct_release", allocated: false)
+        runtime.release(object)
+        drop(tag, machine: call.machine)
+        record("bpf_ct_release", "nfct", "void", 0)
+        return .value(0)
+    }
+
+    func setTimeout(_ call: HelperCall) throws(VMError) -> HelperOutcome {
+        let (_, object) = try self.object(call, call.r1, "bpf_ct_set_timeout", allocated: true)
+        runtime.setTimeout(object, milliseconds: UInt32(truncatingIfNeeded: call.r2))
+        record("bpf_ct_set_timeout", "nfct, \(UInt32(truncatingIfNeeded: call.r2))", "void", 0)
+        return .value(0)
+    }
+
+    func changeTimeout(_ call: HelperCall) throws(VMError) -> HelperOutcome {
+        let (_, object) = try self.object(call, call.r1, "bpf_ct_change_timeout", allocated: false)
+        let r = runtime.changeTimeout(object, milliseconds: UInt32(truncatingIfNeeded: call.r2))
+        record("bpf_ct_change_timeout", "nfct, \(UInt32(truncatingIfNeeded: call.r2))", "\(r)", 0)
+        return .value(UInt64(bitPattern: Int64(r)))
+    }
+
+    func setStatus(_ call: HelperCall) throws(VMError) -> HelperOutcome { try status(call, "bpf_ct_set_status", allocated: true) }
+    func changeStatus(_ call: HelperCall) throws(VMError) -> HelperOutcome { try status(call, "bpf_ct_change_status", allocated: false) }
+
+    func status(_ call: HelperCall, _ name: String, allocated: Bool) throws(VMError) -> HelperOutcome {
+        let (_, object) = try self.object(call, call.r1, name, allocated: allocated)
+        let r = runtime.changeStatus(object, UInt32(truncatingIfNeeded: call.r2))
+        record(name, "nfct, 0x\(String(UInt32(truncatingIfNeeded: call.r2), radix: 16))", "\(r)", 0)
+        return .value(UInt64(bitPattern: Int64(r)))
+    }
+
+    func setNATInfo(_ call: HelperCall) throws(VMError) -> HelperOutcome {
+        let (_, object) = try self.object(call, call.r1, "bpf_ct_set_nat_info", allocated: true)
+        let address = try call.bytes(call.r2, count: 16, "bpf_ct_set_nat_info addr")
+        let port = Int32(truncatingIfNeeded: call.r3)
+        let r = runtime.setNATInfo(object, address: address, port: port, manip: UInt32(truncatingIfNeeded: call.r4))
+        record("bpf_ct_set_nat_info", "nfct, addr, \(port), \(call.r4)", "\(r)", 0)
+        return .value(UInt64(bitPattern: Int64(r)))
+    }
+
+    func lookupOrAlloc(_ call: HelperCall, name: String, alloc: Bool) throws(VMError) -> HelperOutcome {
+        let tupleSize = UInt32(truncatingIfNeeded: call.r3), optsSize = UInt32(truncatingIfNeeded: call.r5)
+        var tuple: [UInt8]? = nil
+        if call.r2 != 0 {
+            tuple = tupleSize == 12 || tupleSize == 36 ? try call.bytes(call.r2, count: Int(tupleSize), "\(name) bpf_tuple") : []
+        }
+        var opts: [UInt8]? = nil
+        let optsCount = min(max(Int(optsSize), 8), 16)
+        if call.r4 != 0 { opts = try call.bytes(call.r4, count: optsCount, "\(name) opts") }
+        let object = alloc
+            ? runtime.alloc(tuple: tuple, tupleSize: tupleSize, opts: &opts, optsSize: optsSize)
+            : runtime.lookup(tuple: tuple, tupleSize: tupleSize, opts: &opts, optsSize: optsSize)
+        var errno: Int32 = 0
+        if let opts {
+            guard call.machine.memory.write(opts, at: call.r4) else { throw call.fault("\(name): cannot write opts") }
+            if object == nil, opts.count >= 8 {
+                errno = Int32(bitPattern: UInt32(opts[4]) | UInt32(opts[5]) << 8 | UInt32(opts[6]) << 16 | UInt32(opts[7]) << 24)
+            }
+        }
+        let address = object.map { hand($0, machine: call.machine) } ?? 0
+        if tracing {
+            let t = tuple.map { describe($0, size: tupleSize) } ?? "NULL"
+            record(name, "ctx, \(t), \(tupleSize), opts, \(optsSize)", address == 0 ? "NULL" : "nf_conn", errno)
+        }
+        return .value(address)
+    }
+
+    func describe(_ t: [UInt8], size: UInt32) -> String {
+        guard size == 12, t.count >= 12 else { return "tuple" }
+        return "\(t[0]).\(t[1]).\(t[2]).\(t[3]):\(UInt16(t[8]) << 8 | UInt16(t[9])) -> \(t[4]).\(t[5]).\(t[6]).\(t[7]):\(UInt16(t[10]) << 8 | UInt16(t[11]))"
+    }
+
+    func record(_ name: String, _ arguments: String, _ result: String, _ errno: Int32) {
+        guard tracing else { return }
+        trace.append(KfuncTraceRecord(name: name, arguments: arguments, result: result, errno: errno))
+    }
+
+    /// A new region for a reference to `object`.
+    func hand(_ object: ConntrackObject, machine: BPFMachine) -> UInt64 {
+        let tag = machine.memory.add(
+            kind: .kernelObject, base: object.storage, length: ConntrackKernelTypes.Offset.size, writable: true,
+            name: object.isAllocated ? "nf_conn___init" : "nf_conn")
+        objects[tag] = object
+        return machine.memory.address(tag: tag, offset: 0)
+    }
+
+    func drop(_ tag: UInt32, machine: BPFMachine) {
+        objects[tag] = nil
+        machine.memory.release(tag: tag)
+    }
+
+    func object(_ call: HelperCall, _ address: UInt64, _ name: String, allocated: Bool) throws(VMError) -> (UInt32, ConntrackObject) {
+        let tag = UInt32(truncatingIfNeeded: address >> 32)
+        guard let object = objects[tag], UInt32(truncatingIfNeeded: address) == 0 else {
+            throw call.fault("\(name): R1 is not a referenced nf_conn (\(call.machine.memory.describe(address)))")
+        }
+        guard object.isAllocated == allocated else {
+            throw call.fault("\(name): expects \(allocated ? "nf_conn___init" : "nf_conn"), got \(object.isAllocated ? "nf_conn___init" : "nf_conn")")
+        }
+        return (tag, object)
+    }
+
+    /// After a run: references the program kept (only an unverified program can) are dropped,
+    /// and the marks programs wrote reach the table.
+    public func endRun(machine: BPFMachine) {
+        for (tag, object) in objects {
+            if !object.isAllocated { runtime.release(object) }
+            machine.memory.release(tag: tag)
+        }
+        objects.removeAll(keepingCapacity: true)
+    }
+}
