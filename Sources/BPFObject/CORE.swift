@@ -32,12 +32,18 @@ public struct CORERelocator: Sendable {
         }
     }
 
-    /// The name without a `___flavour` suffix.
+    /// The name without a `___flavour` suffix, as libbpf's `bpf_core_essential_name_len` cuts it:
+    /// at the last `X___Y` where neither X nor Y is an underscore (`nf_conn___init` → `nf_conn`,
+    /// `a___b___c` → `a___b`, `____x` unchanged).
     public static func essentialName(_ name: String) -> String {
         let utf8 = Array(name.utf8)
-        guard utf8.count >= 3 else { return name }
-        for i in 0...(utf8.count - 3) where utf8[i] == 0x5F && utf8[i + 1] == 0x5F && utf8[i + 2] == 0x5F {
-            return String(decoding: utf8[..<i], as: UTF8.self)
+        let underscore: UInt8 = 0x5F
+        guard utf8.count >= 5 else { return name }
+        for i in stride(from: utf8.count - 5, through: 0, by: -1)
+        where utf8[i] != underscore && utf8[i + 1] == underscore && utf8[i + 2] == underscore
+            && utf8[i + 3] == underscore && utf8[i + 4] != underscore
+        {
+            return String(decoding: utf8[...i], as: UTF8.self)
         }
         return name
     }

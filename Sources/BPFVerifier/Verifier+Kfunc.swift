@@ -184,7 +184,9 @@ extension Verifier {
             throw VerificationFailure("R\(base) is ptr_\(reg.btfTypeName) invalid negative access: off=\(offset)")
         }
         if write {
-            if reg.btfTypeName == "nf_conn" {
+            // `_nf_conntrack_btf_struct_access`: nf_conn and nf_conn___init share one layout, and
+            // both may have their mark written.
+            if reg.btfTypeName == "nf_conn" || reg.btfTypeName == "nf_conn___init" {
                 // NF_CONN mark: 4 bytes at 168
                 let markOffset = 168, markEnd = 172
                 guard offset == markOffset else { throw VerificationFailure("no write support to nf_conn at off \(offset)") }

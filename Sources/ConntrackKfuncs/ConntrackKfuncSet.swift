@@ -37,6 +37,16 @@ public enum ConntrackKfuncSet {
     }
 
     /// The BTF programs' CO-RE relocations resolve against (UAPI types plus the conntrack types).
+    /// The `__kconfig` values a program of this kernel sees (`CONFIG_HZ` is 250 on the kernel
+    /// ctsim models).
+    public static let kconfig: [String: UInt64] = ["CONFIG_HZ": 250]
+
+    /// How objects are loaded for this kernel: CO-RE against the set's BTF, kfuncs resolved
+    /// there, and the kernel's `__kconfig` values. The verifier and the replay load alike.
+    public static func loadOptions(profile: ConntrackKernelProfile = .current) -> LoadOptions {
+        LoadOptions(target: targetBTF(profile: profile), kconfig: kconfig)
+    }
+
     public static func targetBTF(profile: ConntrackKernelProfile = .current) -> BTF {
         ConntrackKernelTypes.build(profile: profile).btf
     }

@@ -1,6 +1,8 @@
 import Conntrack
+import ConntrackKfuncs
 import KernelBackend
 import Packets
+import Replay
 
 /// The simulator's side of `ctsim diff`, answering in the contract's JSON. Each mode says here
 /// whether the simulator can answer yet; until the stage exists it throws exit 3 with one line
@@ -24,7 +26,9 @@ enum DiffSimulator {
 
     /// `ctsim replay --json` for `program` of `path` over `capture`.
     static func replay(path: String, program: String?, capture: Capture) throws -> JSON {
-        throw CommandFailure(.environment, "the simulator side of 'diff replay' (the VM with the conntrack kfuncs) is not available yet")
+        let session = try ReplaySupport.session(path: path, program: program, profile: .current)
+        try ReplaySupport.verify(session)
+        return ReplayOutput.json(CaptureReplay.run(session, capture: capture))
     }
 }
 

@@ -70,7 +70,7 @@ struct Verify: ParsableCommand {
         }
         guard !names.isEmpty else { throw CommandFailure(.badInput, "\(path): no programs") }
         let registry = ConntrackKfuncSet.registry()
-        let options = LoadOptions(target: ConntrackKfuncSet.targetBTF())
+        let options = ConntrackKfuncSet.loadOptions()
         var results: [(LoadedProgram, VerifierVerdict)] = []
         for name in names {
             let loaded: LoadedProgram

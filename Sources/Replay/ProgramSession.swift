@@ -61,7 +61,7 @@ public final class ProgramSession {
         }
         do {
             loaded = try file.load(
-                name, options: BPFObject.LoadOptions(target: ConntrackKfuncSet.targetBTF(profile: profile), kconfig: ["CONFIG_HZ": 250]))
+                name, options: ConntrackKfuncSet.loadOptions(profile: profile))
         } catch {
             throw ReplayError(.load, "\(error)", location: location)
         }

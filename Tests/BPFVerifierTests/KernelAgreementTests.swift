@@ -1,3 +1,4 @@
+import Foundation
 import BPFVerifier
 import CtsimTesting
 import KernelBackend
@@ -36,30 +37,47 @@ struct KernelAgreementTests {
     }
 }
 
-/// The project's own firewall: accepted by the simulated verifier, as by the kernel.
+/// The project's example programs (every `bpf/*.bpf.c`): accepted by the simulated verifier, as
+/// by the kernel.
 @Suite("Verifier on the project's programs")
 struct ProjectProgramTests {
-    @Test func firewallIsAccepted() throws {
-        let path = Support.packageRoot + "/bpf/build/xdp_ct_firewall.bpf.o"
-        let object = FileManagerPath.exists(path) ? path : try Support.compileExample("xdp_ct_firewall")
-        let verdicts = try Support.verifyAll(object)
+    static let examples: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: Support.packageRoot + "/bpf")) ?? []
+        return names.filter { $0.hasSuffix(".bpf.c") }.map { String($0.dropLast(".bpf.c".count)) }.sorted()
+    }()
+
+    static func object(_ name: String) throws -> String {
+        let path = Support.packageRoot + "/bpf/build/\(name).bpf.o"
+        return FileManagerPath.exists(path) ? path : try Support.compileExample(name)
+    }
+
+    @Test func theExamplesAreThere() {
+        #expect(Self.examples.contains("xdp_ct_firewall"))
+        #expect(Self.examples.count >= 2)
+    }
+
+    @Test(arguments: examples)
+    func exampleIsAccepted(_ name: String) throws {
+        let verdicts = try Support.verifyAll(try Self.object(name))
         #expect(!verdicts.isEmpty)
-        for (name, verdict) in verdicts {
-            #expect(verdict.accepted, "\(name): \(verdict.error ?? "")")
+        for (program, verdict) in verdicts {
+            #expect(verdict.accepted, "\(name)/\(program): \(verdict.error ?? "")")
             #expect(verdict.processedInstructions > 0)
         }
     }
 
-    @Test("firewall: same verdict as the kernel", .needsKernel)
-    func firewallAgreesWithKernel() throws {
-        let path = Support.packageRoot + "/bpf/build/xdp_ct_firewall.bpf.o"
-        let object = FileManagerPath.exists(path) ? path : try Support.compileExample("xdp_ct_firewall")
+    @Test("same verdict as the kernel", .needsKernel, arguments: examples)
+    func exampleAgreesWithKernel(_ name: String) throws {
+        let object = try Self.object(name)
         let simulated = try Support.verifyAll(object)
         let kernel = try KernelFixture.withNamespace { namespace in
             try namespace.run { try KernelProgramLoader.verify(path: object) }
         }
+        #expect(!kernel.isEmpty)
         for k in kernel {
-            #expect(simulated[k.program]?.accepted == k.accepted, "\(k.program)")
+            #expect(simulated[k.program]?.accepted == k.accepted, "\(name)/\(k.program)")
+            #expect(simulated[k.program]?.error == k.error, "\(name)/\(k.program)")
         }
     }
 }
+

@@ -60,7 +60,7 @@ enum Support {
         let bytes = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
         let file = try BPFObjectFile(bytes: bytes, fileName: (path as NSString).lastPathComponent)
         let registry = ConntrackKfuncSet.registry()
-        let options = LoadOptions(target: ConntrackKfuncSet.targetBTF())
+        let options = ConntrackKfuncSet.loadOptions()
         var result: [String: VerifierVerdict] = [:]
         for program in file.programs {
             let loaded = try file.load(program.name, options: options)
