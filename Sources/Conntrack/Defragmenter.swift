@@ -1,3 +1,5 @@
+import Packets
+
 /// IPv4 and IPv6 reassembly ahead of conntrack, as `nf_defrag_ipv4` (the IP stack's `ip_defrag`)
 /// and `nf_defrag_ipv6` (`nf_ct_frag6_gather`) do it: fragments are held per datagram (addresses,
 /// identification, and for IPv4 the protocol) until the last one arrives and the data is

@@ -32,10 +32,17 @@ struct CLI {
         var stderrLines: [Substring] { stderr.split(separator: "\n") }
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs ctsim with `arguments`; with a `launcher`, as `launcher prefix... ctsim arguments...`
+    /// (e.g. setpriv to drop root).
+    static func run(_ arguments: [String], launcher: String? = nil, prefix: [String] = []) throws -> Result {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        if let launcher {
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = prefix + [executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
         let out = Pipe()
         let err = Pipe()

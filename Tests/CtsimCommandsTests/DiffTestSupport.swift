@@ -76,20 +76,6 @@ enum LiveKernel {
 extension CLI {
     /// Runs ctsim through `launcher` (e.g. setpriv to drop root): `launcher prefix... ctsim arguments...`.
     static func run(_ arguments: [String], as launcher: String, prefix: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments = prefix + [executable.path] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        try run(arguments, launcher: launcher, prefix: prefix)
     }
 }

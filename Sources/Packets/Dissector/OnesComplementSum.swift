@@ -1,7 +1,7 @@
 /// The one's-complement sum of `count` bytes at `p` plus `initial`, folded to 16 bits (0xFFFF
 /// when data that includes its checksum is correct). Word-at-a-time for the hot path.
-@inline(__always)
-func onesComplementSum(_ p: UnsafeRawPointer, count: Int, initial: UInt64 = 0) -> UInt16 {
+@inlinable @inline(__always)
+public func onesComplementSum(_ p: UnsafeRawPointer, count: Int, initial: UInt64 = 0) -> UInt16 {
     var sum = initial
     var i = 0
     while i + 8 <= count {
@@ -26,8 +26,8 @@ func onesComplementSum(_ p: UnsafeRawPointer, count: Int, initial: UInt64 = 0) -
 }
 
 /// The pseudo-header sum of a tuple's addresses, a protocol and a length (RFC 768/793, RFC 8200).
-@inline(__always)
-func pseudoHeaderSum(
+@inlinable @inline(__always)
+public func pseudoHeaderSum(
     family: UInt8, sourceHigh: UInt64, sourceLow: UInt64, destinationHigh: UInt64, destinationLow: UInt64,
     protocolNumber: UInt8, length: Int
 ) -> UInt64 {
