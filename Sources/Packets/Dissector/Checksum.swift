@@ -5,23 +5,20 @@ public struct InternetChecksum: Sendable {
 
     public init() {}
 
-    /// Adds bytes; an odd byte left over pairs with the first byte of the next call.
+    /// Adds bytes; an odd byte left over pairs with the first byte of the next call. The bulk is
+    /// summed a word at a time by `onesComplementSum`, the same routine conntrack's checks use.
     public mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        var i = 0
-        let n = bytes.count
-        if odd, n > 0 {
+        guard var base = bytes.baseAddress, bytes.count > 0 else { return }
+        var n = bytes.count
+        if odd {
             sum &+= UInt64(bytes[0])
-            i = 1
             odd = false
+            base += 1
+            n -= 1
         }
-        while i + 1 < n {
-            sum &+= UInt64(bytes[i]) << 8 | UInt64(bytes[i + 1])
-            i += 2
-        }
-        if i < n {
-            sum &+= UInt64(bytes[i]) << 8
-            odd = true
-        }
+        guard n > 0 else { return }
+        sum &+= UInt64(onesComplementSum(base, count: n))
+        odd = n & 1 == 1
     }
 
     public mutating func add(_ bytes: [UInt8]) {
