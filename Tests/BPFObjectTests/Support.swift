@@ -32,8 +32,11 @@ enum Support {
         let source = packageRoot + "/Tests/BPFObjectTests/Inputs/\(name).bpf.c.txt"
         let output = NSTemporaryDirectory() + "ctsim-bpfobject-\(getpid())-\(name).bpf.o"
         if !FileManager.default.fileExists(atPath: output) {
-            let result = try run(clang, ["-target", "bpf", "-O2", "-g", "-I", packageRoot + "/bpf/include", "-x", "c", "-c", source, "-o", output])
+            // Compiled beside and renamed into place, so a concurrent test never reads half a file.
+            let partial = output + ".\(UUID().uuidString).tmp"
+            let result = try run(clang, ["-target", "bpf", "-O2", "-g", "-I", packageRoot + "/bpf/include", "-x", "c", "-c", source, "-o", partial])
             guard result.status == 0 else { throw CompileFailure(message: result.output) }
+            guard rename(partial, output) == 0 else { throw CompileFailure(message: "rename \(output): errno \(errno)") }
         }
         return [UInt8](FileManager.default.contents(atPath: output) ?? Data())
     }
@@ -46,7 +49,7 @@ enum Support {
             let name = String(source.dropLast(2)) + ".o"
             var path = packageRoot + "/bpf/build/" + name
             if !FileManager.default.fileExists(atPath: path) {
-                path = NSTemporaryDirectory() + "ctsim-bpfobject-\(getpid())-" + name
+                path = NSTemporaryDirectory() + "ctsim-bpfobject-\(getpid())-\(UUID().uuidString)-" + name
                 let r = try run(clang, ["-target", "bpf", "-O2", "-g", "-I", packageRoot + "/bpf/include", "-c", packageRoot + "/bpf/" + source, "-o", path])
                 guard r.status == 0 else { throw CompileFailure(message: r.output) }
             }

@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func badObjectIsOneLineAndExit2() throws {
-        let junk = NSTemporaryDirectory() + "ctsim-disasm-junk-\(getpid()).o"
+        let junk = NSTemporaryDirectory() + "ctsim-disasm-junk-\(getpid())-\(UUID().uuidString).o"
         try Data("not an object".utf8).write(to: URL(fileURLWithPath: junk))
         defer { try? FileManager.default.removeItem(atPath: junk) }
         let result = try CLI.run(["disasm", junk])

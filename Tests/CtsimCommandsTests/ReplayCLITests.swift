@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func replayTraceAndOutDir() throws {
-        let dir = NSTemporaryDirectory() + "ctsim-replay-\(getpid())"
+        let dir = NSTemporaryDirectory() + "ctsim-replay-\(getpid())-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try CLI.run(["replay", Self.firewall, "Pcaps/tcp-handshake-close.pcap", "--trace", "--out-dir", dir])
         #expect(r.status == 0, "\(r.stderr)")
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func runOnePacket() throws {
-        let capture = NSTemporaryDirectory() + "ctsim-run-\(getpid()).bin"
+        let capture = NSTemporaryDirectory() + "ctsim-run-\(getpid())-\(UUID().uuidString).bin"
         defer { try? FileManager.default.removeItem(atPath: capture) }
         // An Ethernet frame with an ARP EtherType: the firewall passes non-IP traffic.
         var frame = [UInt8](repeating: 0, count: 60)

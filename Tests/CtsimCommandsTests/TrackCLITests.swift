@@ -73,7 +73,7 @@ struct TrackCLITests {
 
     @Test("a truncated capture is exit 2 with one line; garbage frames are counted, not errors")
     func malformed() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctsim-track-\(getpid())")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctsim-track-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let sample = try Data(contentsOf: URL(fileURLWithPath: CLI.packageRoot + "/Pcaps/udp-request-reply.pcap"))

@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func rejectedProgramExitsOneWithTheErrorLine() throws {
-        let source = NSTemporaryDirectory() + "ctsim-verify-cli-\(getpid()).c"
+        let source = NSTemporaryDirectory() + "ctsim-verify-cli-\(getpid())-\(UUID().uuidString).c"
         let object = source + ".o"
         try Data(
             """

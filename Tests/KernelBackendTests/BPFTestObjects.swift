@@ -26,12 +26,13 @@ enum BPFTestObjects {
         let output = "/tmp/ctsim-kbtest-\(name)-\(String(hash, radix: 16)).bpf.o"
         if FileManager.default.fileExists(atPath: output) { return output }
         guard let clang = clang() else { throw CompileFailure(message: "no clang for the BPF target") }
-        let input = "/tmp/ctsim-kbtest-\(getpid())-\(name).bpf.c"
+        let unique = "\(getpid())-\(UUID().uuidString)"
+        let input = "/tmp/ctsim-kbtest-\(unique)-\(name).bpf.c"
         try source.write(toFile: input, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: input) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: clang)
-        process.arguments = ["-target", "bpf", "-O2", "-g", "-I", root + "/bpf/include", "-c", input, "-o", output + ".\(getpid()).tmp"]
+        process.arguments = ["-target", "bpf", "-O2", "-g", "-I", root + "/bpf/include", "-c", input, "-o", output + ".\(unique).tmp"]
         let errors = Pipe()
         process.standardError = errors
         try process.run()
@@ -39,7 +40,7 @@ enum BPFTestObjects {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw CompileFailure(message: "clang: \(text)") }
         // rename(2) is atomic: a concurrent compile of the same source leaves the same file.
-        guard rename(output + ".\(getpid()).tmp", output) == 0 else { throw CompileFailure(message: "rename \(output): errno \(errno)") }
+        guard rename(output + ".\(unique).tmp", output) == 0 else { throw CompileFailure(message: "rename \(output): errno \(errno)") }
         return output
     }
 

@@ -31,7 +31,7 @@ import Testing
     ]
 
     static func capture() throws -> Capture {
-        let path = NSTemporaryDirectory() + "ctsim-selftest-\(getpid()).pcap"
+        let path = NSTemporaryDirectory() + "ctsim-selftest-\(getpid())-\(UUID().uuidString).pcap"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = try CaptureWriter(path: path, linkType: .ethernet)
         try writer.write(packet, timestamp: Timestamp(seconds: 1_000))
