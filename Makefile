@@ -47,10 +47,11 @@ bpf/build/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
 	@mkdir -p bpf/build
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-## test: build and run every test, live-kernel tests included (they need root).
+## test: build and run every test, live-kernel tests included (they need root), then the examples' regression suite.
 test: deps bpf
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$$($(SWIFT) build --show-bin-path)/ctsim check Suites/examples.yaml
 
 ## demo: the main job on the embedded simulator: the example XDP firewall replayed over a sample capture.
 demo: release

@@ -20,9 +20,13 @@ let package = Package(
         .library(name: "KernelBackend", targets: ["KernelBackend"]),
         .library(name: "CtsimTesting", targets: ["CtsimTesting"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
+        .library(name: "Regression", targets: ["Regression"]),
+        .library(name: "CtsimKit", targets: ["CtsimKit"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // MARK: C libraries (leaves)
@@ -69,7 +73,7 @@ let package = Package(
         ),
         .target(
             name: "BPFVM",
-            dependencies: ["BPFObject", "Kfuncs"]
+            dependencies: ["BPFObject", "Kfuncs", "BPFVerifier"]
         ),
         .target(
             name: "ConntrackKfuncs",
@@ -80,6 +84,21 @@ let package = Package(
         .target(
             name: "Replay",
             dependencies: ["Packets", "BPFObject", "BPFVM", "BPFVerifier", "Kfuncs", "ConntrackKfuncs", "Conntrack"]
+        ),
+
+        // MARK: Users' tests: a program under test, hand-built traffic (the library product)
+        .target(
+            name: "CtsimKit",
+            dependencies: ["Packets", "Conntrack", "BPFObject", "Kfuncs", "ConntrackKfuncs", "Replay"]
+        ),
+
+        // MARK: Regression suites: suite files, golden results, check and diff, JUnit
+        .target(
+            name: "Regression",
+            dependencies: [
+                "Packets", "Conntrack", "BPFObject", "Kfuncs", "ConntrackKfuncs", "Replay",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
 
         // MARK: The live kernel: namespaces, injection, libnetfilter_conntrack, libbpf
@@ -100,6 +119,7 @@ let package = Package(
                 "BPFVerifier",
                 "ConntrackKfuncs",
                 "Replay",
+                "Regression",
                 "KernelBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -160,6 +180,14 @@ let package = Package(
         .testTarget(
             name: "KernelBackendTests",
             dependencies: ["KernelBackend", "CtsimTesting", "Packets", "SampleCaptures"]
+        ),
+        .testTarget(
+            name: "CtsimKitTests",
+            dependencies: ["CtsimKit", "Packets", "Conntrack", "CtsimTesting", "KernelBackend", "SampleCaptures"]
+        ),
+        .testTarget(
+            name: "RegressionTests",
+            dependencies: ["Regression", "Replay", "Packets", "Conntrack", "CtsimTesting", "KernelBackend", "SampleCaptures"]
         ),
         .testTarget(
             name: "CtsimCommandsTests",

@@ -1,4 +1,5 @@
 import BPFObject
+import BPFVerifier
 
 /// The program types the machine distinguishes (for return codes of redirect helpers and the
 /// helpers each type may call).
@@ -205,15 +206,37 @@ public final class BPFMachine {
 
     // MARK: Loading
 
-    /// Pre-decodes and validates `instructions` against this machine's maps, helpers and kfuncs.
+    /// Loads raw bytecode no verifier has seen: pre-decodes and validates `instructions` (the
+    /// structural checks of `ProgramDecoder`, all an unverified program gets before it runs) and
+    /// links them against this machine's maps, helpers and kfuncs.
     /// - Throws: `VMError` with `.invalidInstruction`, `.unknownCall` or `.invalidProgram`.
     @discardableResult
     public func load(_ instructions: [Instruction], name: String = "prog", options: LoadOptions = LoadOptions())
         throws(VMError) -> VMProgram
     {
-        var decoder = ProgramDecoder(machine: self, instructions: instructions, options: options)
-        let code = try decoder.decode()
-        let program = VMProgram(name: name, index: programs.count, code: code, slotCount: instructions.count)
+        let decoded: DecodedProgram
+        do throws(DecodingError) {
+            decoded = try ProgramDecoder.decode(instructions, kfuncNames: options.kfuncNames)
+        } catch {
+            throw VMError(error)
+        }
+        return try install(decoded, name: name, verified: nil)
+    }
+
+    /// Loads a program the verifier accepted (`VerifierVerdict.program`) as the verifier decoded
+    /// it: links its helper, kfunc and map references against this machine; decodes nothing.
+    /// Memory accesses are still checked when they run.
+    /// - Parameter name: the program's name (the verified program's own when nil).
+    /// - Throws: `VMError` `.unknownCall` (a helper or kfunc this machine does not model) or
+    ///   `.invalidProgram` (a map it does not have).
+    @discardableResult
+    public func load(_ verified: VerifiedProgram, name: String? = nil) throws(VMError) -> VMProgram {
+        try install(verified.decoded, name: name ?? verified.name, verified: verified)
+    }
+
+    private func install(_ decoded: DecodedProgram, name: String, verified: VerifiedProgram?) throws(VMError) -> VMProgram {
+        let code = try ProgramLinker.link(decoded, machine: self)
+        let program = VMProgram(name: name, index: programs.count, code: code, slotCount: decoded.slotCount, verified: verified)
         programs.append(program)
         return program
     }
@@ -238,7 +261,10 @@ public final class BPFMachine {
     /// - Parameter budget: instructions allowed (default: the configuration's).
     /// - Throws: `VMError` when the program faults, runs out of budget or nests too deep.
     public func run(_ program: VMProgram, r1: UInt64 = 0, r2: UInt64 = 0, budget: Int? = nil) throws(VMError) -> UInt64 {
-        stack.initializeMemory(as: UInt8.self, repeating: 0, count: Self.stackSize)
+        // Every run starts on a zeroed stack; only what earlier runs wrote needs zeroing again.
+        let dirty = Int(min(memory.stackDirtyLow, UInt32(Self.stackSize)))
+        (stack + dirty).initializeMemory(as: UInt8.self, repeating: 0, count: Self.stackSize - dirty)
+        memory.stackDirtyLow = .max
         for i in 0..<16 { registers[i] = 0 }
         registers[1] = r1
         registers[2] = r2
@@ -275,12 +301,16 @@ public final class VMProgram {
     public let index: Int
     /// The number of instruction slots.
     public let slotCount: Int
+    /// What the verifier handed over when the program was loaded from a `VerifiedProgram` (its
+    /// decoded code is what this program runs); nil for raw bytecode.
+    public let verified: VerifiedProgram?
     let code: UnsafeMutablePointer<DecodedInstruction>
 
-    init(name: String, index: Int, code: [DecodedInstruction], slotCount: Int) {
+    init(name: String, index: Int, code: [DecodedInstruction], slotCount: Int, verified: VerifiedProgram? = nil) {
         self.name = name
         self.index = index
         self.slotCount = slotCount
+        self.verified = verified
         self.code = .allocate(capacity: code.count)
         self.code.initialize(from: code, count: code.count)
     }

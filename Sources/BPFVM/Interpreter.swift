@@ -20,7 +20,12 @@ extension BPFMachine {
         var remaining = budget
         var regions = memory.table
         var regionCount = UInt64(memory.count)
-        defer { budget = remaining }
+        // The lowest stack offset this run writes (see `MemoryMap.stackDirtyLow`).
+        var stackLow = UInt32.max
+        defer {
+            budget = remaining
+            if stackLow < memory.stackDirtyLow { memory.stackDirtyLow = stackLow }
+        }
 
         while true {
             let i = code[pc]
@@ -201,6 +206,7 @@ extension BPFMachine {
                 default: (value, size) = (r[Int(i.src)], 8)
                 }
                 if let p = translate(regions, regionCount, address, size, write: true) {
+                    noteStackWrite(address, &stackLow)
                     switch size {
                     case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
                     case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: value), as: UInt16.self)
@@ -219,6 +225,7 @@ extension BPFMachine {
                     memoryFault(address, 4, write: true, pc &- 1)
                     return nil
                 }
+                noteStackWrite(address, &stackLow)
                 let old = p.loadUnaligned(as: UInt32.self)
                 let s = Int(i.src)
                 let operand = UInt32(truncatingIfNeeded: r[s])
@@ -253,6 +260,7 @@ extension BPFMachine {
                     memoryFault(address, 8, write: true, pc &- 1)
                     return nil
                 }
+                noteStackWrite(address, &stackLow)
                 let old = p.loadUnaligned(as: UInt64.self)
                 let s = Int(i.src)
                 let operand = r[s]
@@ -349,6 +357,13 @@ func translate(
         return region.base.unsafelyUnwrapped + Int(low)
     }
     return nil
+}
+
+/// Lowers `stackLow` to a stack address's offset (the stack region starts at offset 0).
+@inline(__always)
+func noteStackWrite(_ address: UInt64, _ stackLow: inout UInt32) {
+    let low = UInt32(truncatingIfNeeded: address)
+    if address >> 32 == UInt64(MemoryMap.stackTag), low < stackLow { stackLow = low }
 }
 
 // MARK: Cold paths

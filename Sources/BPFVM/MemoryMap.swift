@@ -60,11 +60,32 @@ struct Region {
 /// `UInt64(low &- start) + size` against the entry's limit, which cannot overflow because both
 /// terms are below 2^32 + 8. So no bit pattern, forged or computed, reaches outside the buffers.
 public final class MemoryMap {
-    @usableFromInline var table: UnsafeMutablePointer<Region>
-    @usableFromInline var count: Int
+    /// The hot state (table, count, stack watermark) lives behind a pointer: reading a class's
+    /// stored `var` costs a dynamic exclusivity check on every access, a `let` pointer's pointee none.
+    @usableFromInline struct State {
+        @usableFromInline var table: UnsafeMutablePointer<Region>
+        @usableFromInline var count: Int
+        var stackDirtyLow: UInt32
+    }
+
+    @usableFromInline let state: UnsafeMutablePointer<State>
+    @usableFromInline var table: UnsafeMutablePointer<Region> {
+        @inline(__always) get { state.pointee.table }
+        set { state.pointee.table = newValue }
+    }
+    @usableFromInline var count: Int {
+        @inline(__always) get { state.pointee.count }
+        set { state.pointee.count = newValue }
+    }
     private var capacity: Int
     private var names: [String]
     private var freeTags: [UInt32] = []
+    /// The lowest stack offset written since the machine last cleared the stack: every stack byte
+    /// below it is still zero, so a run only re-zeroes from here up (see `BPFMachine.run`).
+    var stackDirtyLow: UInt32 {
+        @inline(__always) get { state.pointee.stackDirtyLow }
+        set { state.pointee.stackDirtyLow = newValue }
+    }
 
     /// Fixed tags.
     public static let nullTag: UInt32 = 0
@@ -75,9 +96,10 @@ public final class MemoryMap {
 
     init() {
         capacity = 64
-        table = .allocate(capacity: capacity)
+        let table = UnsafeMutablePointer<Region>.allocate(capacity: capacity)
         table.initialize(repeating: .empty, count: capacity)
-        count = 5
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(table: table, count: 5, stackDirtyLow: .max))
         names = ["null", "stack", "context", "packet", "memory buffer"]
         table[1].kind = .stack
         table[2].kind = .context
@@ -85,7 +107,10 @@ public final class MemoryMap {
         table[4].kind = .buffer
     }
 
-    deinit { table.deallocate() }
+    deinit {
+        table.deallocate()
+        state.deallocate()
+    }
 
     /// Adds a region and returns its tag (reusing released tags).
     @discardableResult
@@ -164,6 +189,7 @@ public final class MemoryMap {
         let low = UInt32(truncatingIfNeeded: address) &- region.start
         let limit = write ? region.writeLimit : region.readLimit
         guard UInt64(low) &+ UInt64(size) <= limit, let base = region.base else { return nil }
+        if write, tag == UInt64(Self.stackTag), low < stackDirtyLow { stackDirtyLow = low }
         return base + Int(low)
     }
 

@@ -1,344 +1,57 @@
 import BPFObject
+import BPFVerifier
 
-/// Validates raw instruction slots and turns them into the interpreter's decoded form, once.
-///
-/// What it checks (what the VM's loader guarantees the interpreter): every opcode is one of the
-/// ISA (through v4), every reserved field is zero (RFC 9669's "unused" fields: the
-/// `negative/unused-*` cases of the conformance suite), registers are r0...r10 and r10 is never
-/// written, every jump and call lands on an instruction inside the program and never on the
-/// second slot of `ld_imm64`, every helper and kfunc called is modelled, every map referenced
-/// exists. What it does not check is what only a verifier can (types, bounds, initialization):
-/// those are checked at run time.
-struct ProgramDecoder {
-    let machine: BPFMachine
-    let instructions: [Instruction]
-    let options: LoadOptions
-    var code: [DecodedInstruction] = []
-    /// Slots that hold the second half of an ld_imm64.
-    var secondSlots: Set<Int> = []
-    var targets: [(from: Int, to: Int)] = []
-
-    init(machine: BPFMachine, instructions: [Instruction], options: LoadOptions) {
-        self.machine = machine
-        self.instructions = instructions
-        self.options = options
-    }
-
-    static let maxSlots = 1_000_000
-    /// The value of an `ld_imm64` BPF_PSEUDO_FUNC: a code address (tag 0xFFFFFFFF, never memory).
-    static let functionTag: UInt64 = 0xFFFF_FFFF << 32
-
-    mutating func decode() throws(VMError) -> [DecodedInstruction] {
-        guard !instructions.isEmpty else { throw VMError(.invalidProgram, at: 0, "the program has no instructions") }
-        guard instructions.count <= Self.maxSlots else {
-            throw VMError(.invalidProgram, at: 0, "the program has \(instructions.count) instructions (limit \(Self.maxSlots))")
-        }
-        code.reserveCapacity(instructions.count + 1)
-        var i = 0
-        while i < instructions.count {
-            let decoded = try decodeSlot(i)
-            code.append(decoded)
-            if decoded.op == .lddw {
-                code.append(DecodedInstruction(.trap))
-                secondSlots.insert(i + 1)
-                i += 2
-            } else {
-                i += 1
-            }
-        }
-        // The slot past the end: falling off the program traps.
-        code.append(DecodedInstruction(.trap))
-        for (from, to) in targets {
-            guard to >= 0, to < instructions.count else {
-                throw VMError(.invalidInstruction, at: from, "jump out of range: target \(to), the program has \(instructions.count) instructions")
-            }
-            guard !secondSlots.contains(to) else {
-                throw VMError(.invalidInstruction, at: from, "jump into the middle of ld_imm64 at \(to - 1)")
+/// Links a decoded program (`BPFVerifier.DecodedProgram`) to one machine: helper and kfunc calls
+/// get the machine's resolved function indexes, map references the maps' addresses. Nothing is
+/// decoded here: the slots come from `ProgramDecoder`, run by the verifier for a verified program
+/// or by `BPFMachine.load(_:name:options:)` for raw bytecode.
+enum ProgramLinker {
+    /// The code `machine` runs for `decoded`.
+    /// - Throws: `VMError` `.unknownCall` for a helper or kfunc the machine does not model,
+    ///   `.invalidProgram` for a map it does not have, `.invalidInstruction` for a map value
+    ///   offset outside the map.
+    static func link(_ decoded: DecodedProgram, machine: BPFMachine) throws(VMError) -> [DecodedInstruction] {
+        var code = decoded.code
+        for (slot, link) in decoded.links {
+            switch link {
+            case .helper(let id):
+                guard let index = machine.helperIndex(for: id) else {
+                    throw VMError(.unknownCall, at: slot, "call to \(HelperNames.describe(id)), which the VM does not model")
+                }
+                code[slot].immediate = UInt64(index)
+            case .kfunc(let name, let btfID):
+                guard let kfunc = machine.kfuncs.resolve(name: name, btfID: btfID) else {
+                    let what = name.map { "kfunc \($0)" } ?? "kfunc with BTF id \(btfID)"
+                    throw VMError(.unknownCall, at: slot, "call to \(what), which the VM does not model")
+                }
+                code[slot].immediate = UInt64(machine.kfuncIndex(kfunc))
+            case .mapObject(let index):
+                code[slot].immediate = try map(index, slot, machine).objectAddress
+            case .mapValue(let index, let offset):
+                let map = try map(index, slot, machine)
+                guard let address = map.directValueAddress(offset: offset) else {
+                    throw VMError(.invalidInstruction, at: slot, "map '\(map.definition.name)' has no direct value at offset \(offset) (opcode 0x18)")
+                }
+                code[slot].immediate = address
             }
         }
         return code
     }
 
-    private func invalid(_ i: Int, _ message: String) -> VMError {
-        VMError(.invalidInstruction, at: i, "\(message) (opcode 0x\(hex(instructions[i].opcode)))")
-    }
-
-    private func register(_ r: UInt8, _ i: Int, write: Bool = false) throws(VMError) -> UInt8 {
-        guard r <= 10 else { throw invalid(i, "invalid register r\(r)") }
-        if write && r == 10 { throw invalid(i, "r10 (the frame pointer) is read only") }
-        return r
-    }
-
-    private func zero(_ i: Int, src: Bool = false, dst: Bool = false, offset: Bool = false, imm: Bool = false) throws(VMError) {
-        let insn = instructions[i]
-        if src && insn.source != 0 { throw invalid(i, "reserved source register field is \(insn.source), must be 0") }
-        if dst && insn.destination != 0 { throw invalid(i, "reserved destination register field is \(insn.destination), must be 0") }
-        if offset && insn.offset != 0 { throw invalid(i, "reserved offset field is \(insn.offset), must be 0") }
-        if imm && insn.immediate != 0 { throw invalid(i, "reserved immediate field is \(insn.immediate), must be 0") }
-    }
-
-    private mutating func decodeSlot(_ i: Int) throws(VMError) -> DecodedInstruction {
-        let insn = instructions[i]
-        switch insn.instructionClass {
-        case Opcode.classALU, Opcode.classALU64: return try decodeALU(i)
-        case Opcode.classJMP, Opcode.classJMP32: return try decodeJump(i)
-        case Opcode.classLD: return try decodeLoadImm64(i)
-        case Opcode.classLDX:
-            try zero(i, imm: true)
-            let dst = try register(insn.destination, i, write: true)
-            let src = try register(insn.source, i)
-            let op: Op
-            switch insn.opcode {
-            case 0x71: op = .ldxb
-            case 0x69: op = .ldxh
-            case 0x61: op = .ldxw
-            case 0x79: op = .ldxdw
-            case 0x91: op = .ldxsb
-            case 0x89: op = .ldxsh
-            case 0x81: op = .ldxsw
-            default: throw invalid(i, "unknown load opcode")
-            }
-            return DecodedInstruction(op, dst: dst, src: src, offset: Int32(insn.offset))
-        case Opcode.classST:
-            try zero(i, src: true)
-            let dst = try register(insn.destination, i)
-            let op: Op
-            switch insn.opcode {
-            case 0x72: op = .stb
-            case 0x6A: op = .sth
-            case 0x62: op = .stw
-            case 0x7A: op = .stdw
-            default: throw invalid(i, "unknown store opcode")
-            }
-            return DecodedInstruction(op, dst: dst, offset: Int32(insn.offset), immediate: signExtended(insn.immediate))
-        default:  // STX
-            let dst = try register(insn.destination, i)
-            let src = try register(insn.source, i)
-            switch insn.opcode {
-            case 0x73, 0x6B, 0x63, 0x7B:
-                try zero(i, imm: true)
-                let op: Op = insn.opcode == 0x73 ? .stxb : insn.opcode == 0x6B ? .stxh : insn.opcode == 0x63 ? .stxw : .stxdw
-                return DecodedInstruction(op, dst: dst, src: src, offset: Int32(insn.offset))
-            case 0xC3, 0xDB:
-                let wide = insn.opcode == 0xDB
-                let op: Op
-                switch insn.immediate {
-                case Opcode.atomicAdd: op = wide ? .atomicAdd64 : .atomicAdd32
-                case Opcode.atomicOr: op = wide ? .atomicOr64 : .atomicOr32
-                case Opcode.atomicAnd: op = wide ? .atomicAnd64 : .atomicAnd32
-                case Opcode.atomicXor: op = wide ? .atomicXor64 : .atomicXor32
-                case Opcode.atomicAdd | Opcode.atomicFetch: op = wide ? .atomicFetchAdd64 : .atomicFetchAdd32
-                case Opcode.atomicOr | Opcode.atomicFetch: op = wide ? .atomicFetchOr64 : .atomicFetchOr32
-                case Opcode.atomicAnd | Opcode.atomicFetch: op = wide ? .atomicFetchAnd64 : .atomicFetchAnd32
-                case Opcode.atomicXor | Opcode.atomicFetch: op = wide ? .atomicFetchXor64 : .atomicFetchXor32
-                case Opcode.atomicXchg: op = wide ? .xchg64 : .xchg32
-                case Opcode.atomicCmpxchg: op = wide ? .cmpxchg64 : .cmpxchg32
-                default: throw invalid(i, "unknown atomic operation 0x\(hex(UInt32(bitPattern: insn.immediate)))")
-                }
-                if insn.immediate & Opcode.atomicFetch != 0, op != .cmpxchg32, op != .cmpxchg64 {
-                    _ = try register(src, i, write: true)
-                }
-                return DecodedInstruction(op, dst: dst, src: src, offset: Int32(insn.offset))
-            default:
-                throw invalid(i, "unknown store opcode")
-            }
+    private static func map(_ index: Int, _ slot: Int, _ machine: BPFMachine) throws(VMError) -> BPFMap {
+        guard index >= 0, index < machine.maps.count else {
+            throw VMError(.invalidProgram, at: slot, "ld_imm64 references map \(index), which does not exist")
         }
-    }
-
-    private mutating func decodeALU(_ i: Int) throws(VMError) -> DecodedInstruction {
-        let insn = instructions[i]
-        let wide = insn.instructionClass == Opcode.classALU64
-        let byRegister = insn.opcode & Opcode.sourceX != 0
-        let operation = insn.opcode & 0xF0
-        let dst = try register(insn.destination, i, write: true)
-        func pick(_ k64: Op, _ x64: Op, _ k32: Op, _ x32: Op) -> Op { wide ? (byRegister ? x64 : k64) : (byRegister ? x32 : k32) }
-
-        switch operation {
-        case Opcode.aluNeg:
-            if byRegister { throw invalid(i, "neg takes no source") }
-            try zero(i, src: true, offset: true, imm: true)
-            return DecodedInstruction(wide ? .neg64 : .neg32, dst: dst)
-        case Opcode.aluEnd:
-            if wide && byRegister { throw invalid(i, "unknown byte-swap opcode") }
-            try zero(i, src: true, offset: true)
-            let op: Op
-            switch (wide || byRegister, insn.immediate) {
-            case (false, 16): op = .zext16
-            case (false, 32): op = .zext32
-            case (false, 64): op = .nop
-            case (true, 16): op = .bswap16
-            case (true, 32): op = .bswap32
-            case (true, 64): op = .bswap64
-            default: throw invalid(i, "byte swap width \(insn.immediate) is not 16, 32 or 64")
-            }
-            return DecodedInstruction(op, dst: dst)
-        case 0xE0, 0xF0:
-            throw invalid(i, "unknown ALU operation")
-        default:
-            break
-        }
-
-        // Offsets allowed: 1 for sdiv/smod, 8/16(/32) for movsx, else 0.
-        let op: Op
-        switch (operation, insn.offset) {
-        case (Opcode.aluAdd, 0): op = pick(.add64K, .add64X, .add32K, .add32X)
-        case (Opcode.aluSub, 0): op = pick(.sub64K, .sub64X, .sub32K, .sub32X)
-        case (Opcode.aluMul, 0): op = pick(.mul64K, .mul64X, .mul32K, .mul32X)
-        case (Opcode.aluDiv, 0): op = pick(.div64K, .div64X, .div32K, .div32X)
-        case (Opcode.aluDiv, 1): op = pick(.sdiv64K, .sdiv64X, .sdiv32K, .sdiv32X)
-        case (Opcode.aluOr, 0): op = pick(.or64K, .or64X, .or32K, .or32X)
-        case (Opcode.aluAnd, 0): op = pick(.and64K, .and64X, .and32K, .and32X)
-        case (Opcode.aluLsh, 0): op = pick(.lsh64K, .lsh64X, .lsh32K, .lsh32X)
-        case (Opcode.aluRsh, 0): op = pick(.rsh64K, .rsh64X, .rsh32K, .rsh32X)
-        case (Opcode.aluMod, 0): op = pick(.mod64K, .mod64X, .mod32K, .mod32X)
-        case (Opcode.aluMod, 1): op = pick(.smod64K, .smod64X, .smod32K, .smod32X)
-        case (Opcode.aluXor, 0): op = pick(.xor64K, .xor64X, .xor32K, .xor32X)
-        case (Opcode.aluMov, 0): op = pick(.mov64K, .mov64X, .mov32K, .mov32X)
-        case (Opcode.aluArsh, 0): op = pick(.arsh64K, .arsh64X, .arsh32K, .arsh32X)
-        case (Opcode.aluMov, 8) where byRegister: op = wide ? .movsx64b : .movsx32b
-        case (Opcode.aluMov, 16) where byRegister: op = wide ? .movsx64h : .movsx32h
-        case (Opcode.aluMov, 32) where byRegister && wide: op = .movsx64w
-        default:
-            throw invalid(i, "reserved offset field is \(insn.offset), must be 0")
-        }
-        if byRegister {
-            try zero(i, imm: true)
-            return DecodedInstruction(op, dst: dst, src: try register(insn.source, i))
-        }
-        try zero(i, src: true)
-        let imm = wide ? signExtended(insn.immediate) : UInt64(UInt32(bitPattern: insn.immediate))
-        return DecodedInstruction(op, dst: dst, immediate: imm)
-    }
-
-    private mutating func decodeJump(_ i: Int) throws(VMError) -> DecodedInstruction {
-        let insn = instructions[i]
-        let wide = insn.instructionClass == Opcode.classJMP
-        let byRegister = insn.opcode & Opcode.sourceX != 0
-        let operation = insn.opcode & 0xF0
-        switch operation {
-        case Opcode.jmpJA:
-            if byRegister { throw invalid(i, "unknown jump opcode") }
-            if wide {
-                try zero(i, src: true, dst: true, imm: true)
-                let target = i + 1 + Int(insn.offset)
-                targets.append((i, target))
-                return DecodedInstruction(.ja, offset: Int32(target))
-            }
-            try zero(i, src: true, dst: true, offset: true)
-            let target = i + 1 + Int(insn.immediate)
-            targets.append((i, target))
-            return DecodedInstruction(.ja, offset: Int32(clamping: target))
-        case Opcode.jmpCall:
-            guard wide else { throw invalid(i, "unknown jump opcode") }
-            if byRegister {
-                try zero(i, src: true, offset: true, imm: true)
-                return DecodedInstruction(.callx, dst: try register(insn.destination, i))
-            }
-            try zero(i, dst: true, offset: true)
-            switch insn.source {
-            case 0:
-                guard let index = machine.helperIndex(for: insn.immediate) else {
-                    throw VMError(.unknownCall, at: i, "call to \(HelperNames.describe(insn.immediate)), which the VM does not model")
-                }
-                return DecodedInstruction(.callHelper, immediate: UInt64(index))
-            case Opcode.pseudoCall:
-                let target = i + 1 + Int(insn.immediate)
-                targets.append((i, target))
-                return DecodedInstruction(.callLocal, offset: Int32(clamping: target))
-            case Opcode.pseudoKfuncCall:
-                let name = options.kfuncNames[i]
-                guard let kfunc = machine.kfuncs.resolve(name: name, btfID: insn.immediate) else {
-                    let what = name.map { "kfunc \($0)" } ?? "kfunc with BTF id \(insn.immediate)"
-                    throw VMError(.unknownCall, at: i, "call to \(what), which the VM does not model")
-                }
-                return DecodedInstruction(.callKfunc, immediate: UInt64(machine.kfuncIndex(kfunc)))
-            default:
-                throw invalid(i, "unknown call kind (source register \(insn.source))")
-            }
-        case Opcode.jmpExit:
-            guard wide, !byRegister else { throw invalid(i, "unknown jump opcode") }
-            try zero(i, src: true, dst: true, offset: true, imm: true)
-            return DecodedInstruction(.exit)
-        case 0xE0, 0xF0:
-            throw invalid(i, "unknown jump opcode")
-        default:
-            break
-        }
-        let dst = try register(insn.destination, i)
-        let op: Op
-        func pick(_ k64: Op, _ x64: Op, _ k32: Op, _ x32: Op) -> Op { wide ? (byRegister ? x64 : k64) : (byRegister ? x32 : k32) }
-        switch operation {
-        case Opcode.jmpJEQ: op = pick(.jeq64K, .jeq64X, .jeq32K, .jeq32X)
-        case Opcode.jmpJGT: op = pick(.jgt64K, .jgt64X, .jgt32K, .jgt32X)
-        case Opcode.jmpJGE: op = pick(.jge64K, .jge64X, .jge32K, .jge32X)
-        case Opcode.jmpJSET: op = pick(.jset64K, .jset64X, .jset32K, .jset32X)
-        case Opcode.jmpJNE: op = pick(.jne64K, .jne64X, .jne32K, .jne32X)
-        case Opcode.jmpJSGT: op = pick(.jsgt64K, .jsgt64X, .jsgt32K, .jsgt32X)
-        case Opcode.jmpJSGE: op = pick(.jsge64K, .jsge64X, .jsge32K, .jsge32X)
-        case Opcode.jmpJLT: op = pick(.jlt64K, .jlt64X, .jlt32K, .jlt32X)
-        case Opcode.jmpJLE: op = pick(.jle64K, .jle64X, .jle32K, .jle32X)
-        case Opcode.jmpJSLT: op = pick(.jslt64K, .jslt64X, .jslt32K, .jslt32X)
-        default: op = pick(.jsle64K, .jsle64X, .jsle32K, .jsle32X)
-        }
-        let target = i + 1 + Int(insn.offset)
-        targets.append((i, target))
-        if byRegister {
-            try zero(i, imm: true)
-            return DecodedInstruction(op, dst: dst, src: try register(insn.source, i), offset: Int32(target))
-        }
-        try zero(i, src: true)
-        let imm = wide ? signExtended(insn.immediate) : UInt64(UInt32(bitPattern: insn.immediate))
-        return DecodedInstruction(op, dst: dst, offset: Int32(target), immediate: imm)
-    }
-
-    private mutating func decodeLoadImm64(_ i: Int) throws(VMError) -> DecodedInstruction {
-        let insn = instructions[i]
-        guard insn.opcode == Opcode.loadImm64 else {
-            if insn.opcode & 0xE0 == Opcode.modeABS || insn.opcode & 0xE0 == Opcode.modeIND {
-                throw invalid(i, "legacy packet access (BPF_ABS/BPF_IND) is not supported")
-            }
-            throw invalid(i, "unknown load opcode")
-        }
-        try zero(i, offset: true)
-        guard i + 1 < instructions.count else { throw invalid(i, "ld_imm64 without its second slot") }
-        let next = instructions[i + 1]
-        guard next.opcode == 0, next.registers == 0, next.offset == 0 else {
-            throw VMError(.invalidInstruction, at: i + 1, "the second slot of ld_imm64 must have opcode, registers and offset 0")
-        }
-        let dst = try register(insn.destination, i, write: true)
-        let low = UInt64(UInt32(bitPattern: insn.immediate))
-        let high = UInt64(UInt32(bitPattern: next.immediate))
-        switch insn.source {
-        case 0:
-            return DecodedInstruction(.lddw, dst: dst, immediate: high << 32 | low)
-        case Opcode.pseudoMapFD, Opcode.pseudoMapIndex:
-            guard high == 0 else { throw invalid(i, "map reference with a non-zero second immediate") }
-            let map = try map(insn.immediate, i)
-            return DecodedInstruction(.lddw, dst: dst, immediate: map.objectAddress)
-        case Opcode.pseudoMapValue, Opcode.pseudoMapIndexValue:
-            let map = try map(insn.immediate, i)
-            guard let address = map.directValueAddress(offset: Int(high)) else {
-                throw invalid(i, "map '\(map.definition.name)' has no direct value at offset \(high)")
-            }
-            return DecodedInstruction(.lddw, dst: dst, immediate: address)
-        case Opcode.pseudoFunc:
-            let target = i + 1 + Int(insn.immediate)
-            targets.append((i, target))
-            return DecodedInstruction(.lddw, dst: dst, immediate: Self.functionTag | UInt64(UInt32(clamping: max(target, 0))))
-        default:
-            throw invalid(i, "ld_imm64 kind \(insn.source) is not supported")
-        }
-    }
-
-    private func map(_ fd: Int32, _ i: Int) throws(VMError) -> BPFMap {
-        guard fd >= 0, Int(fd) < machine.maps.count else {
-            throw VMError(.invalidProgram, at: i, "ld_imm64 references map \(fd), which does not exist")
-        }
-        return machine.maps[Int(fd)]
+        return machine.maps[index]
     }
 }
 
-@inline(__always)
-func signExtended(_ value: Int32) -> UInt64 { UInt64(bitPattern: Int64(value)) }
-
-func hex<T: BinaryInteger>(_ value: T) -> String { String(value, radix: 16) }
+extension VMError {
+    /// The decoder's refusal as the VM reports it (same kind, slot and message).
+    init(_ error: DecodingError) {
+        switch error.kind {
+        case .invalidInstruction: self.init(.invalidInstruction, at: error.instruction, error.message)
+        case .invalidProgram: self.init(.invalidProgram, at: error.instruction, error.message)
+        }
+    }
+}

@@ -81,23 +81,25 @@ public struct RegisterState: Hashable, Sendable {
     public func describe(maps: [MapDefinition]) -> String {
         switch kind {
         case .notInitialized: return "?"
-        case .scalar: return value.description
+        case .scalar:
+            if id == 0 || value.isConstant { return value.description }
+            return "scalar(" + (["id=\(id)"] + value.detailParts).joined(separator: ",") + ")"
         case .stack: return "fp\(offset)"
         default:
             var parts: [String] = []
             if id != 0 { parts.append("id=\(id)") }
             if referenceID != 0 { parts.append("ref_obj_id=\(referenceID)") }
-            if offset != 0 { parts.append("off=\(offset)") }
-            if kind == .packet || kind == .packetMeta { parts.append("r=\(range)") }
             if (kind == .mapValue || kind == .mapValueOrNull || kind == .mapPointer), map >= 0, map < maps.count {
                 parts.append("map=\(maps[map].name)")
                 parts.append("ks=\(maps[map].keySize),vs=\(maps[map].valueSize)")
             }
+            if offset != 0 { parts.append("off=\(offset)") }
+            if kind == .packet || kind == .packetMeta { parts.append("r=\(range)") }
             if kind == .memory { parts.append("sz=\(memorySize)") }
-            if !value.isConstant || value.constantValue != 0 {
-                let v = value
-                if v.smin != .min || v.umax != .max { parts.append("umax=\(v.umax)") }
-                parts.append("var_off=\(v.bits.description)")
+            if let c = value.constantValue {
+                if c != 0 { parts.append("imm=" + String(c, radix: 16)) }
+            } else {
+                parts += value.detailParts
             }
             return typeName() + btfTypeName + "(" + parts.joined(separator: ",") + ")"
         }

@@ -85,15 +85,53 @@ public struct ScalarValue: Hashable, Sendable {
 
     // MARK: Printing
 
-    /// `2`, `scalar()`, `scalar(smin=..,umax=..,var_off=(0x0; 0xff))` as the kernel prints a scalar.
+    /// `2`, `scalar()`, `scalar(smin=smin32=0,smax=umax=smax32=umax32=255,var_off=(0x0; 0xff))` as the
+    /// kernel prints a scalar.
     public var description: String {
-        if let c = constantValue { return "\(Int64(bitPattern: c))" }
+        if let c = constantValue { return Self.signedNumber(c) }
+        return "scalar(" + detailParts.joined(separator: ",") + ")"
+    }
+
+    /// The bounds (`print_scalar_ranges`: defaults omitted, equal values of the same sign joined
+    /// as `smax=umax=...`) and the bits when they say something.
+    public var detailParts: [String] {
+        let (u32min, u32max) = u32Range
+        let s32 = signedSubregister
+        var entries: [(name: String, value: UInt64, omit: Bool)] = [
+            ("smin", UInt64(bitPattern: smin), smin == .min), ("smax", UInt64(bitPattern: smax), smax == .max),
+            ("umin", umin, umin == 0), ("umax", umax, umax == .max),
+            ("smin32", UInt64(bitPattern: s32.smin), s32.smin == Int64(Int32.min)),
+            ("smax32", UInt64(bitPattern: s32.smax), s32.smax == Int64(Int32.max)),
+            ("umin32", u32min, u32min == 0), ("umax32", u32max, u32max == 0xFFFF_FFFF),
+        ]
         var parts: [String] = []
-        if smin != .min && smin != Int64(bitPattern: umin) { parts.append("smin=\(smin)") }
-        if smax != .max && smax != Int64(bitPattern: umax) { parts.append("smax=\(smax)") }
-        if umin != 0 { parts.append("umin=\(umin)") }
-        if umax != .max { parts.append("umax=\(umax)") }
+        for a in entries.indices where !entries[a].omit {
+            let negative = entries[a].name.hasPrefix("s") && Int64(bitPattern: entries[a].value) < 0
+            var text = entries[a].name
+            var b = a + 2
+            while b < entries.count {
+                defer { b += 2 }
+                guard !entries[b].omit else { continue }
+                let other = entries[b].name.hasPrefix("s") && Int64(bitPattern: entries[b].value) < 0
+                guard negative == other, entries[a].value == entries[b].value else { continue }
+                text += "=" + entries[b].name
+                entries[b].omit = true
+            }
+            let value = entries[a].value
+            parts.append(text + "=" + (entries[a].name.hasPrefix("s") ? Self.signedNumber(value) : Self.unsignedNumber(value)))
+        }
         if !(bits.value == 0 && bits.mask == .max) { parts.append("var_off=\(bits.description)") }
-        return "scalar(" + parts.joined(separator: ",") + ")"
+        return parts
+    }
+
+    /// `verbose_snum`: decimal within ±U16_MAX, else the 64-bit pattern in hex.
+    static func signedNumber(_ c: UInt64) -> String {
+        let v = Int64(bitPattern: c)
+        return v >= -65535 && v <= 65535 ? "\(v)" : "0x" + String(c, radix: 16)
+    }
+
+    /// `verbose_unum`: decimal up to U16_MAX (or from U64_MAX - U16_MAX), else hex.
+    static func unsignedNumber(_ c: UInt64) -> String {
+        c <= 65535 || c >= UInt64.max - 65535 ? "\(c)" : "0x" + String(c, radix: 16)
     }
 }

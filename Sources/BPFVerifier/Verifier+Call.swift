@@ -29,10 +29,7 @@ extension Verifier {
         for r in 1...5 { frame.registers[r] = state[register: r] }
         for r in 0...5 { state[register: r] = .notInitialized }
         state.frames.append(frame)
-        if options.logLevel >= 2 {
-            log.append("caller:")
-            log.append("callee:")
-        }
+        if options.logLevel >= 1 { logCall(state, target: target) }
         return .next(target)
     }
 
@@ -187,6 +184,7 @@ extension Verifier {
             }
             if write {
                 var frame = state.frames[reg.frame]
+                state.frames[reg.frame].stack = []  // changed in place, stored back below
                 for byte in start..<(start + size) {
                     let s = frame.slot(for: byte)
                     if frame.stack[s].isSpill { frame.stack[s].bytes = Array(repeating: .misc, count: 8) }

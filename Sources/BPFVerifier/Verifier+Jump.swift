@@ -168,6 +168,7 @@ extension Verifier {
                 throw VerificationFailure("cannot return stack pointer to the caller")
             }
             let returnTo = callee.callSite + 1
+            recordStackDepths(state)
             state.frames.removeLast()
             state[register: 0] = r0
             return .next(returnTo)

@@ -132,6 +132,9 @@ extension Verifier {
                 var r0 = RegisterState(kind: flags.contains(.returnsNull) ? .btfIDOrNull : .btfID)
                 r0.btfTypeName = target.name
                 r0.memorySize = btf.size(of: pointee) ?? 0
+                // check_kfunc_call gives a maybe-NULL result an id first; an acquired one then
+                // takes the reference's id (so the kernel's first reference is id=2).
+                if flags.contains(.returnsNull) && flags.contains(.acquire) { _ = nextID() }
                 if flags.contains(.acquire) {
                     let ref = nextID()
                     r0.referenceID = ref

@@ -126,6 +126,9 @@ extension Verifier {
                 "invalid variable-offset \(write ? "write to" : "read from") stack R\(base) var_off=\(reg.value.bits.description) off=\(offset) size=\(size)")
         }
         var frame = state.frames[frameIndex]
+        // A write is stored back below: drop the state's reference to the slots first, so they
+        // are changed in place rather than copied (the state is not used again if this throws).
+        if write { state.frames[frameIndex].stack = [] }
         if !constant {
             // Variable offset: every byte it may touch.
             for byte in minOff..<(maxOff + size) {

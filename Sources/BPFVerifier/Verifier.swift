@@ -45,6 +45,9 @@ final class Verifier {
         var lastEntry: Int
         var logMark: Int
         var from: Int
+        /// The branch instruction's log line (its index and its text without a state).
+        var branchLine = -1
+        var branchText = ""
     }
     struct Visited {
         var state: VerifierState
@@ -64,6 +67,12 @@ final class Verifier {
     /// The current path's last visited entry (-1: none).
     var lastEntry = -1
     var subprogramStarts: Set<Int> = [0]
+    /// The line_info record whose source line the log printed last.
+    var lastLineRecord: Int?
+    /// Per slot: processed on some explored path.
+    var reached: [Bool]
+    /// Per subprogram start: its deepest stack, in bytes.
+    var stackDepths: [Int: Int] = [:]
 
     init(program: LoadedProgram, kfuncs: KfuncRegistry, options: VerifierOptions) {
         self.program = program
@@ -71,6 +80,7 @@ final class Verifier {
         self.instructions = program.instructions
         self.options = options
         self.disassembler = Disassembler(program: program)
+        self.reached = Array(repeating: false, count: program.instructions.count)
     }
 
     func nextID() -> UInt32 {
@@ -91,7 +101,14 @@ final class Verifier {
             "processed \(processed) insns (limit \(options.instructionLimit)) max_states_per_insn \(maxStatesPerInstruction) "
                 + "total_states \(visited.count) peak_states \(peakStates) mark_read 0")
         let text = options.logLevel == 0 ? "" : log.joined(separator: "\n") + "\n"
-        return VerifierVerdict(accepted: error == nil, error: error, processedInstructions: processed, log: text)
+        var verdict = VerifierVerdict(accepted: error == nil, error: error, processedInstructions: processed, log: text)
+        if verdict.accepted {
+            switch verifiedProgram() {
+            case .success(let program): verdict.program = program
+            case .failure(let failure): verdict.decodingError = failure
+            }
+        }
+        return verdict
     }
 
     // MARK: Control flow (`check_cfg`)
@@ -175,7 +192,7 @@ final class Verifier {
         var state = initialState()
         var pc = 0
         if options.logLevel >= 2 { log.append("func#0 @0") }
-        logState(pc: 0, state: state, prefix: "0:")
+        logInitialState(state)
         while true {
             // one path
             var pathDone = false
@@ -183,26 +200,32 @@ final class Verifier {
                 if prunePoints.contains(pc) {
                     if try isVisited(pc: pc, state: state) {
                         if options.logLevel >= 2 { log.append("\(pc): safe") }
+                        recordStackDepths(state)
                         pathDone = true
                         break
                     }
                 }
                 processed += 1
+                reached[pc] = true
                 if processed > options.instructionLimit {
                     throw VerificationFailure("BPF program is too large. Processed \(processed) insn")
                 }
-                let insn = instructions[pc]
                 logInstruction(pc)
+                let slot = options.logLevel >= 1 ? stackSlotTouched(pc: pc, state: state) : nil
+                let lineText = options.logLevel >= 1 ? log[log.count - 1] : ""
+                let at = pc
                 let outcome = try step(pc: pc, state: &state)
                 switch outcome {
                 case .next(let n):
-                    logAfter(pc: pc, state: state)
+                    logAfter(pc: pc, state: state, slot: slot)
                     pc = n
                 case .branch(let fall, let target, let targetPC):
-                    _ = insn
                     if let target, let fall {
                         if lastEntry >= 0 { visited[lastEntry].branches += 1 }
-                        pending.append(Pending(pc: targetPC, state: target, lastEntry: lastEntry, logMark: log.count, from: pc))
+                        pending.append(
+                            Pending(
+                                pc: targetPC, state: target, lastEntry: lastEntry, logMark: log.count, from: pc,
+                                branchLine: options.logLevel >= 1 ? log.count - 1 : -1, branchText: lineText))
                         peakStates = max(peakStates, visited.count)
                         state = fall
                         pc = pc + 1
@@ -213,13 +236,20 @@ final class Verifier {
                         state = target
                         pc = targetPC
                     }
+                    logAfter(pc: at, state: state, slot: nil)
                 case .exit:
+                    recordStackDepths(state)
                     pathDone = true
                 }
             }
             endPath()
             guard let next = pending.popLast() else { return }
-            if options.logLevel == 1 { log.removeSubrange(next.logMark...) }
+            if options.logLevel == 1 {
+                log.removeSubrange(next.logMark...)
+                if next.branchLine >= 0, next.branchLine < log.count {
+                    log[next.branchLine] = annotate(next.branchText, pc: next.from, state: next.state, slot: nil)
+                }
+            }
             state = next.state
             pc = next.pc
             lastEntry = next.lastEntry
@@ -277,63 +307,5 @@ final class Verifier {
         /// The fall-through state and the jump target's state (nil: that side is impossible).
         case branch(VerifierState?, VerifierState?, Int)
         case exit
-    }
-
-    // MARK: Log
-
-    func logInstruction(_ pc: Int) {
-        guard options.logLevel >= 1 else { return }
-        let next = pc + 1 < instructions.count ? instructions[pc + 1] : nil
-        pendingLine = "\(pc): " + disassembler.text(instructions[pc], at: pc, next: next)
-        log.append(pendingLine)
-    }
-    var pendingLine = ""
-
-    func logAfter(pc: Int, state: VerifierState) {
-        guard options.logLevel >= 2, !log.isEmpty else { return }
-        let insn = instructions[pc]
-        let cls = insn.instructionClass
-        var shown: [Int] = []
-        if cls == Opcode.classALU || cls == Opcode.classALU64 || cls == Opcode.classLDX || insn.isWideLoad {
-            shown = [Int(insn.destination)]
-            if insn.opcode & Opcode.sourceX != 0, cls != Opcode.classLDX { shown.append(Int(insn.source)) }
-            if cls == Opcode.classLDX { shown = [Int(insn.source), Int(insn.destination)] }
-        }
-        guard !shown.isEmpty else { return }
-        let parts = Set(shown).sorted().map { "R\($0)=" + state[register: $0].describe(maps: program.maps) }
-        var line = log[log.count - 1]
-        while line.count < 40 { line += " " }
-        log[log.count - 1] = line + "; " + parts.joined(separator: " ")
-    }
-
-    func logState(pc: Int, state: VerifierState, prefix: String) {
-        guard options.logLevel >= 2 else { return }
-        log.append(prefix + " " + describe(state))
-    }
-
-    func describe(_ state: VerifierState) -> String {
-        var parts: [String] = []
-        let frame = state.current
-        for (i, r) in frame.registers.enumerated() where r.kind != .notInitialized {
-            parts.append("R\(i)=" + r.describe(maps: program.maps))
-        }
-        for (i, slot) in frame.stack.enumerated() where !slot.isEmpty {
-            let off = -(i + 1) * 8
-            if slot.isSpill {
-                parts.append("fp\(off)=" + slot.spilled.describe(maps: program.maps))
-            } else {
-                let marks = slot.bytes.reversed().map { b -> String in
-                    switch b {
-                    case .invalid: "?"
-                    case .misc: "m"
-                    case .zero: "0"
-                    case .spill: "r"
-                    }
-                }.joined()
-                parts.append("fp\(off)=" + marks)
-            }
-        }
-        if !state.references.isEmpty { parts.append("refs=" + state.references.map { "\($0.id)" }.joined(separator: ",")) }
-        return parts.joined(separator: " ")
     }
 }

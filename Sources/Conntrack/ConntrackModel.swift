@@ -12,9 +12,16 @@ public final class ConntrackModel {
     /// Jiffies per second.
     public let hz: Int64
     public let table: ConntrackTable
-    public internal(set) var statistics = ConntrackStatistics()
+    public internal(set) var statistics: ConntrackStatistics {
+        get { clock.pointee.statistics }
+        _modify { yield &clock.pointee.statistics }
+        set { clock.pointee.statistics = newValue }
+    }
     /// The virtual clock in jiffies (the latest packet's time; it never goes back).
-    public internal(set) var now: Int64 = .min
+    public internal(set) var now: Int64 {
+        @inline(__always) get { clock.pointee.now }
+        set { clock.pointee.now = newValue }
+    }
     /// Collect NEW/UPDATE/DESTROY events in `events`.
     public var recordsEvents = false
     /// Events since the caller last emptied the list.
@@ -22,7 +29,7 @@ public final class ConntrackModel {
     /// Why the last INVALID packet was invalid.
     public internal(set) var lastInvalidReason: StaticString = ""
 
-    var tcp: TCPTracker
+    let tcp: TCPTracker
     let udpTimeout: Int64
     let udpStreamTimeout: Int64
     let icmpTimeout: Int64
@@ -33,8 +40,34 @@ public final class ConntrackModel {
     let checksums: Bool
     var defragmenter: Defragmenter
     /// No entry expires before this (a lower bound kept as timeouts are set).
-    var nextExpiry: Int64 = .max
-    var lastSweep: Int64 = .min
+    var nextExpiry: Int64 {
+        @inline(__always) get { clock.pointee.nextExpiry }
+        set { clock.pointee.nextExpiry = newValue }
+    }
+    var lastSweep: Int64 {
+        @inline(__always) get { clock.pointee.lastSweep }
+        set { clock.pointee.lastSweep = newValue }
+    }
+
+    /// The state every packet reads and writes, behind a pointer: a class's stored `var` costs a
+    /// dynamic exclusivity check on every access, a `let` pointer's pointee none.
+    struct Clock {
+        var now: Int64 = .min
+        var nextExpiry: Int64 = .max
+        var lastSweep: Int64 = .min
+        var statistics = ConntrackStatistics()
+    }
+
+    let clock: UnsafeMutablePointer<Clock> = {
+        let p = UnsafeMutablePointer<Clock>.allocate(capacity: 1)
+        p.initialize(to: Clock())
+        return p
+    }()
+
+    deinit {
+        clock.deinitialize(count: 1)
+        clock.deallocate()
+    }
 
     /// - Parameters:
     ///   - sysctls: the settings (a fresh namespace's by default).

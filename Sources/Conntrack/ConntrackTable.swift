@@ -12,16 +12,39 @@ public final class ConntrackTable {
     /// `nf_conntrack_buckets`, for early drop's bucket walk.
     public let buckets: Int
 
-    private var entries: UnsafeMutablePointer<ConntrackEntry>
+    /// The buffers and index geometry every lookup reads, behind a pointer: a class's stored
+    /// `var` costs a dynamic exclusivity check on every access, a `let` pointer's pointee none.
+    struct Storage {
+        var entries: UnsafeMutablePointer<ConntrackEntry>
+        var slots: UnsafeMutablePointer<UInt64>
+        var slotShift: UInt64
+        var slotMask: Int
+    }
+
+    private let storage: UnsafeMutablePointer<Storage>
+
+    private var entries: UnsafeMutablePointer<ConntrackEntry> {
+        @inline(__always) get { storage.pointee.entries }
+        set { storage.pointee.entries = newValue }
+    }
+    private var slots: UnsafeMutablePointer<UInt64> {
+        @inline(__always) get { storage.pointee.slots }
+        set { storage.pointee.slots = newValue }
+    }
+    private var slotShift: UInt64 {
+        @inline(__always) get { storage.pointee.slotShift }
+        set { storage.pointee.slotShift = newValue }
+    }
+    private var slotMask: Int {
+        @inline(__always) get { storage.pointee.slotMask }
+        set { storage.pointee.slotMask = newValue }
+    }
     private var entryCapacity: Int
     /// Entries ever used; slots below it are live or on the free list.
     private var used = 0
     private var freeList: [Int32] = []
     public private(set) var count = 0
 
-    private var slots: UnsafeMutablePointer<UInt64>
-    private var slotShift: UInt64
-    private var slotMask: Int
 
     /// - Parameters:
     ///   - maximum: `nf_conntrack_max` (0: unlimited).
@@ -31,17 +54,20 @@ public final class ConntrackTable {
         self.maximum = maximum
         self.buckets = max(buckets, 1)
         entryCapacity = max(16, initialCapacity)
-        entries = .allocate(capacity: entryCapacity)
         let slotCount = Self.slotCount(for: entryCapacity)
-        slots = .allocate(capacity: slotCount)
+        let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: slotCount)
         slots.initialize(repeating: 0, count: slotCount)
-        slotMask = slotCount - 1
-        slotShift = UInt64(32 - slotCount.trailingZeroBitCount)
+        storage = .allocate(capacity: 1)
+        storage.initialize(
+            to: Storage(
+                entries: .allocate(capacity: entryCapacity), slots: slots, slotShift: UInt64(32 - slotCount.trailingZeroBitCount),
+                slotMask: slotCount - 1))
     }
 
     deinit {
         entries.deallocate()
         slots.deallocate()
+        storage.deallocate()
     }
 
     private static func slotCount(for entries: Int) -> Int {

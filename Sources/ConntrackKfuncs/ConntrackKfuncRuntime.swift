@@ -78,6 +78,7 @@ public final class ConntrackKfuncRuntime {
     /// `bpf_{xdp,skb}_ct_lookup`. `tuple` nil = a NULL pointer; `opts` nil = NULL opts.
     public func lookup(tuple: [UInt8]?, tupleSize: UInt32, opts: inout [UInt8]?, optsSize: UInt32) -> ConntrackObject? {
         guard var o = opts else { return nil }
+        opts = nil  // `o` is then the only reference: writing errors into it copies nothing
         defer { opts = o }
         guard checkSize(tuple: tuple, opts: o, optsSize: optsSize) else { setError(&o, Self.EINVAL); return nil }
         let l4 = field8(o, 8)
@@ -104,13 +105,15 @@ public final class ConntrackKfuncRuntime {
 
     func find(_ tuple: ConntrackTuple, zoneID: UInt16, zoneDirection: UInt8) -> (Int, UInt8)? {
         let first = Self.zoneID(zoneID, zoneDirection, 0), second = Self.zoneID(zoneID, zoneDirection, 1)
-        for id in first == second ? [first] : [first, second] {
-            guard let (index, direction) = model.lookup(tuple, zone: id) else { continue }
-            let entry = model.table[index]
-            let entryDir = zoneDirections[entry.original] ?? 3
-            if Self.zoneID(entry.zone, entryDir, direction) == Self.zoneID(zoneID, zoneDirection, direction) { return (index, direction) }
-        }
-        return nil
+        if let found = find(tuple, in: first, zoneID: zoneID, zoneDirection: zoneDirection) { return found }
+        return first == second ? nil : find(tuple, in: second, zoneID: zoneID, zoneDirection: zoneDirection)
+    }
+
+    private func find(_ tuple: ConntrackTuple, in id: UInt16, zoneID: UInt16, zoneDirection: UInt8) -> (Int, UInt8)? {
+        guard let (index, direction) = model.lookup(tuple, zone: id) else { return nil }
+        let entry = model.table.pointer(index)
+        let entryDir = zoneDirections.isEmpty ? 3 : zoneDirections[entry.pointee.original] ?? 3
+        return Self.zoneID(entry.pointee.zone, entryDir, direction) == Self.zoneID(zoneID, zoneDirection, direction) ? (index, direction) : nil
     }
 
     private func reference(_ index: Int) -> ConntrackObject {
@@ -122,7 +125,8 @@ public final class ConntrackKfuncRuntime {
             return object
         }
         let entry = model.table[index]
-        let object = ConntrackObject(entry: entry, zoneDirection: zoneDirections[entry.original] ?? 3, tableIndex: index)
+        let object = ConntrackObject(
+            entry: entry, zoneDirection: zoneDirections.isEmpty ? 3 : zoneDirections[entry.original] ?? 3, tableIndex: index)
         tableObjects[index] = object
         object.refresh()
         return object
@@ -140,6 +144,7 @@ public final class ConntrackKfuncRuntime {
     /// `bpf_{xdp,skb}_ct_alloc`.
     public func alloc(tuple: [UInt8]?, tupleSize: UInt32, opts: inout [UInt8]?, optsSize: UInt32) -> ConntrackObject? {
         guard var o = opts else { return nil }
+        opts = nil  // `o` is then the only reference: writing errors into it copies nothing
         defer { opts = o }
         guard checkSize(tuple: tuple, opts: o, optsSize: optsSize) else { setError(&o, Self.EINVAL); return nil }
         let ns = netns(o)

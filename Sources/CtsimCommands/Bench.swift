@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure ctsim's speed on generated input (figures for the README).",
-        subcommands: [BenchDissect.self, BenchKernel.self, BenchTrack.self, BenchVM.self, BenchReplay.self]
+        subcommands: [BenchDissect.self, BenchKernel.self, BenchTrack.self, BenchVM.self, BenchReplay.self, BenchVerify.self]
     )
 }
 

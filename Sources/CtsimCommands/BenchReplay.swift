@@ -1,4 +1,5 @@
 import ArgumentParser
+import KernelBackend
 import Packets
 import Replay
 
@@ -6,45 +7,129 @@ import Replay
 import Glibc
 #endif
 
-/// `ctsim bench replay`: the example firewall replayed in the VM over a generated capture.
+/// `ctsim bench replay`: a program (default: the example firewall) replayed over a generated
+/// capture in the VM and, in the same run, through the kernel's BPF_PROG_TEST_RUN one packet per
+/// call (the backend's `KernelProgram.run`, in a private namespace); both sides read the same
+/// capture file, and the ratio of their throughputs is printed.
 struct BenchReplay: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Replay throughput of a program (default: the example firewall) over a generated capture."
+        abstract: "Replay throughput of a program in the VM vs BPF_PROG_TEST_RUN, over a generated capture."
     )
 
     @Option(help: "The BPF object.") var object = "bpf/build/xdp_ct_firewall.bpf.o"
     @Option(help: "The program name.") var program: String?
     @Option(help: "Packets in the generated capture.") var packets = 1_000_000
     @Option(help: "Distinct flows in the generated capture.") var flows = 100_000
+    @Option(help: "Replay this capture instead of generating one.") var capture: String?
+    @Option(help: "VM replays of the capture (the fastest counts; the kernel side runs once).") var runs = 1
+    @Flag(help: "Skip the kernel side (it needs root).") var noKernel = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        guard packets > 0, flows > 0, flows <= packets else { throw ValidationError("--packets and --flows must be positive, flows <= packets") }
+        guard packets > 0, flows > 0, flows <= packets, runs > 0 else {
+            throw ValidationError("--packets, --flows and --runs must be positive, flows <= packets")
+        }
     }
 
     func run() throws {
-        let path = "/tmp/ctsim-bench-replay-\(getpid()).pcap"
-        defer { unlink(path) }
-        try TrackBenchCapture.write(path: path, packets: packets, flows: flows)
+        var path = capture ?? ""
+        if capture == nil {
+            path = "/tmp/ctsim-bench-replay-\(getpid()).pcap"
+            try TrackBenchCapture.write(path: path, packets: packets, flows: flows)
+        }
+        defer { if capture == nil { unlink(path) } }
+
+        var best: BenchResult?
+        var instructions = 0
+        var entries = 0
+        var name = ""
+        for _ in 0..<runs {
+            let (result, executed, table, program) = try replayInVM(path)
+            if best == nil || result.cpu < best!.cpu { best = result }
+            (instructions, entries, name) = (executed, table, program)
+        }
+        let vm = best!
+        var kernel: BenchResult?
+        if !noKernel {
+            if geteuid() == 0 {
+                kernel = try replayInKernel(path, name: name)
+            } else {
+                Output.err("bench replay: not root, so no kernel side (BPF_PROG_TEST_RUN needs root); use --no-kernel to silence this")
+            }
+        }
+        // Per CPU second (the machine is shared: CPU time is steadier than wall time).
+        let ratio = kernel.map { k in k.cpu > 0 && vm.cpu > 0 ? (Double(vm.items) / vm.cpu) / (Double(k.items) / k.cpu) : 0 }
+        let wallRatio = kernel.map { k in k.rate > 0 ? vm.rate / k.rate : 0 }
+        if json {
+            var fields: [(String, JSON)] = [("vm", vm.json)]
+            if let kernel { fields.append(("kernel", kernel.json)) }
+            if let ratio, let wallRatio { fields += [("ratio_cpu", .double(ratio)), ("ratio_wall", .double(wallRatio))] }
+            fields += [("instructions", .int(instructions)), ("conntrack_entries", .int(entries))]
+            Output.out(JSON.object(fields).serialized())
+        } else {
+            Output.out(vm.text + ", \(perCPUSecond(vm)) per CPU second")
+            Output.out("  \(instructions) instructions, \(entries) conntrack entries")
+            if let kernel, let ratio, let wallRatio {
+                Output.out(kernel.text + ", \(perCPUSecond(kernel)) per CPU second")
+                Output.out("  VM / kernel: \(format(ratio))x per CPU second, \(format(wallRatio))x wall clock")
+            }
+        }
+    }
+
+    private func perCPUSecond(_ r: BenchResult) -> String {
+        "\(Int((Double(r.items) / max(r.cpu, 1e-9)).rounded())) \(r.unit)"
+    }
+
+    private func format(_ x: Double) -> String { String(Double(Int((x * 100).rounded())) / 100) }
+
+    /// Reads the capture and runs the program on every frame (no copies kept).
+    private func replayInVM(_ path: String) throws -> (BenchResult, Int, Int, String) {
         let session = try ReplaySupport.session(path: object, program: program, profile: .current)
+        let watch = Stopwatch()
         let reader = try CaptureReader(path: path)
+        guard reader.linkType == .ethernet else { throw CommandFailure(.badInput, "\(path): bench replay needs an Ethernet capture") }
         var instructions = 0
         var faults = 0
-        let watch = Stopwatch()
         while try reader.withNextPacket({ _, timestamp, _, bytes in
-            let outcome = session.run(frame: Array(bytes), nanoseconds: timestamp.nanoseconds)
+            let outcome = session.run(bytes: bytes, nanoseconds: timestamp.nanoseconds, keepPacket: false)
             instructions += outcome.instructions
             if outcome.fault != nil { faults += 1 }
         }) {}
         let (wall, cpu) = watch.elapsed()
         guard faults == 0 else { throw CommandFailure(.environment, "bench: \(faults) runs faulted") }
-        let result = BenchResult(name: "replay \(session.name)", items: reader.count, unit: "packets", wall: wall, cpu: cpu)
-        if json {
-            Output.out(JSON.array([result.json]).serialized())
-        } else {
-            Output.out(result.text)
-            Output.out("  \(instructions) instructions, \(session.model.table.count) conntrack entries")
+        let result = BenchResult(name: "replay \(session.name) (VM)", items: reader.count, unit: "packets", wall: wall, cpu: cpu)
+        return (result, instructions, session.model.table.count, session.name)
+    }
+
+    /// The same capture through BPF_PROG_TEST_RUN, one packet per call, in a private namespace.
+    private func replayInKernel(_ path: String, name: String) throws -> BenchResult {
+        try DiffKernel.checkObject(object, program: program, requireSingle: program == nil)
+        try DiffKernel.requireSupport()
+        let object = self.object
+        let program = self.program
+        return try DiffKernel.run("bench") {
+            try NetworkNamespace.withNamespace { namespace in
+                try namespace.run {
+                    let (loaded, verification) = try KernelProgramLoader.load(path: object, program: program)
+                    guard verification.accepted else {
+                        throw CommandFailure(.badInput, "\(object): the kernel rejects it: \(verification.error ?? "")")
+                    }
+                    let kernelProgram = try loaded.loadedProgram(verification.program)
+                    let watch = Stopwatch()
+                    let reader = try CaptureReader(path: path)
+                    var failure: KernelError?
+                    while try reader.withNextPacket({ _, _, _, bytes in
+                        guard failure == nil else { return }
+                        do throws(KernelError) { _ = try kernelProgram.run(Array(bytes)) } catch { failure = error }
+                    }) {}
+                    let (wall, cpu) = watch.elapsed()
+                    if let failure { throw failure }
+                    return BenchResult(
+                        name: "replay \(name) (BPF_PROG_TEST_RUN, one packet per call)", items: reader.count, unit: "packets",
+                        wall: wall, cpu: cpu)
+                }
+            }
         }
     }
 }

@@ -25,34 +25,45 @@ struct BenchTrack: ParsableCommand {
     @Option(help: "Entries for the memory measurement.")
     var entries = 1_000_000
 
+    @Option(help: "Track this capture instead of generating one (its entry count is not checked).")
+    var capture: String?
+
+    @Option(help: "Tracking runs over the capture (the fastest counts).")
+    var runs = 1
+
     @Flag(help: "Print JSON.")
     var json = false
 
     func validate() throws {
-        guard packets > 0, flows > 0, flows <= packets, entries > 0, entries <= 1 << 24 else {
+        guard packets > 0, flows > 0, flows <= packets, entries > 0, entries <= 1 << 24, runs > 0 else {
             throw ValidationError("--packets, --flows and --entries must be positive, with flows <= packets")
         }
     }
 
     func run() throws {
-        let path = "/tmp/ctsim-bench-track-\(getpid()).pcap"
-        defer { unlink(path) }
-        try TrackBenchCapture.write(path: path, packets: packets, flows: flows)
+        let path = capture ?? "/tmp/ctsim-bench-track-\(getpid()).pcap"
+        defer { if capture == nil { unlink(path) } }
+        if capture == nil { try TrackBenchCapture.write(path: path, packets: packets, flows: flows) }
 
-        let model = ConntrackModel()
-        let watch = Stopwatch()
-        let reader = try CaptureReader(path: path)
-        let linkType = reader.linkType
-        while try reader.withNextPacket({ _, timestamp, _, bytes in
-            model.process(frame: bytes, linkType: linkType, timestamp: timestamp)
-        }) {}
-        let (wall, cpu) = watch.elapsed()
-        guard model.statistics.tracked == packets, model.table.count == flows else {
-            throw CommandFailure(
-                .environment,
-                "bench: expected \(flows) entries from \(packets) tracked packets, got \(model.table.count) from \(model.statistics.tracked)")
+        var best: BenchResult?
+        for _ in 0..<runs {
+            let model = ConntrackModel()
+            let watch = Stopwatch()
+            let reader = try CaptureReader(path: path)
+            let linkType = reader.linkType
+            while try reader.withNextPacket({ _, timestamp, _, bytes in
+                model.process(frame: bytes, linkType: linkType, timestamp: timestamp)
+            }) {}
+            let (wall, cpu) = watch.elapsed()
+            guard capture != nil || (model.statistics.tracked == packets && model.table.count == flows) else {
+                throw CommandFailure(
+                    .environment,
+                    "bench: expected \(flows) entries from \(packets) tracked packets, got \(model.table.count) from \(model.statistics.tracked)")
+            }
+            let result = BenchResult(name: "read+parse+track", items: reader.count, unit: "packets", wall: wall, cpu: cpu)
+            if best == nil || result.cpu < best!.cpu { best = result }
         }
-        let speed = BenchResult(name: "read+parse+track", items: reader.count, unit: "packets", wall: wall, cpu: cpu)
+        let speed = best!
 
         // Memory: a table of `entries` UDP entries, built through the packet path.
         var sysctls = ConntrackSysctls()
@@ -87,7 +98,7 @@ struct BenchTrack: ParsableCommand {
                     ])),
                 ]).serialized())
         } else {
-            Output.out(speed.text)
+            Output.out(speed.text + ", \(Int((Double(speed.items) / max(speed.cpu, 1e-9)).rounded())) packets per CPU second")
             Output.out(
                 "memory: \(entries) entries: \(Int(perEntry.rounded())) bytes/entry allocated (entry \(entrySize) B + index), "
                     + "\(Int(rssPerEntry.rounded())) bytes/entry resident")

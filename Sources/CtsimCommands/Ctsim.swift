@@ -18,7 +18,7 @@ public struct Ctsim: ParsableCommand {
             invocation; 3 the environment cannot do it.
             """,
         version: Ctsim.version,
-        subcommands: [PcapInfo.self, Disasm.self, Table.self, Diff.self, Track.self, Conformance.self, Plugin.self, Bench.self, ReplayCommand.self, RunCommand.self, KfuncsCommand.self, Verify.self]
+        subcommands: [PcapInfo.self, Disasm.self, Table.self, Diff.self, Track.self, Conformance.self, Plugin.self, Bench.self, ReplayCommand.self, RunCommand.self, KfuncsCommand.self, Verify.self, Record.self, Check.self]
     )
 
     public init() {}

@@ -33,7 +33,7 @@ enum ReplaySupport {
 
     /// Verifies the session's program: a rejection is exit 1 with the verifier's error on stderr.
     static func verify(_ session: ProgramSession) throws {
-        let verdict = ProgramVerification.verify(session.loaded, registry: session.registry)
+        let verdict = session.verification  // verified once, when the session was made
         guard verdict.accepted else {
             throw CommandFailure(.negative, "\(session.name): rejected by the verifier: \(verdict.error ?? "(no message)")")
         }

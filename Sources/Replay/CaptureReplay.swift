@@ -92,7 +92,9 @@ public enum CaptureReplay {
             var result = ReplayResult.PacketResult(index: index)
             let (frame, skipped) = ethernetFrame(packet.data, linkType: capture.linkType)
             if let frame {
-                let outcome = session.run(frame: frame, nanoseconds: packet.timestamp.nanoseconds)
+                let outcome = frame.withUnsafeBytes {
+                    session.run(bytes: $0, nanoseconds: packet.timestamp.nanoseconds, keepPacket: options.keepOutput || options.track)
+                }
                 instructions += outcome.instructions
                 result.returnValue = outcome.returnValue
                 result.action = outcome.returnValue.map(session.action)

@@ -21,15 +21,16 @@ public struct KfuncTraceRecord: Hashable, Sendable, CustomStringConvertible {
 /// kernel-object region (released references fault on access).
 public final class ConntrackKfuncBinding {
     public let runtime: ConntrackKfuncRuntime
-    /// Objects by region tag.
-    var objects: [UInt32: ConntrackObject] = [:]
+    /// Objects the program holds references to, with their region tags (a handful at most, so a
+    /// list searched in order beats hashing).
+    var held: [(tag: UInt32, object: ConntrackObject)] = []
     public var tracing = false
     public var trace: [KfuncTraceRecord] = []
 
     public init(runtime: ConntrackKfuncRuntime) { self.runtime = runtime }
 
     /// References the program holds now.
-    public var heldReferences: Int { objects.count }
+    public var heldReferences: Int { held.count }
 
     /// The implementations by kfunc name, for `KfuncTable(registry:programType:implementations:)`.
     public func implementations() -> [String: HelperFunction] {
@@ -51,7 +52,7 @@ public final class ConntrackKfuncBinding {
         drop(tag, machine: call.machine)
         let result = runtime.insert(object)
         let address = result.map { hand($0, machine: call.machine) } ?? 0
-        record("bpf_ct_insert_entry", "nfct_i", address == 0 ? "NULL" : "nf_conn", 0)
+        if tracing { record("bpf_ct_insert_entry", "nfct_i", address == 0 ? "NULL" : "nf_conn", 0) }
         return .value(address)
     }
 
@@ -59,21 +60,21 @@ public final class ConntrackKfuncBinding {
         let (tag, object) = try self.object(call, call.r1, "bpf_ct_release", allocated: false)
         runtime.release(object)
         drop(tag, machine: call.machine)
-        record("bpf_ct_release", "nfct", "void", 0)
+        if tracing { record("bpf_ct_release", "nfct", "void", 0) }
         return .value(0)
     }
 
     func setTimeout(_ call: HelperCall) throws(VMError) -> HelperOutcome {
         let (_, object) = try self.object(call, call.r1, "bpf_ct_set_timeout", allocated: true)
         runtime.setTimeout(object, milliseconds: UInt32(truncatingIfNeeded: call.r2))
-        record("bpf_ct_set_timeout", "nfct, \(UInt32(truncatingIfNeeded: call.r2))", "void", 0)
+        if tracing { record("bpf_ct_set_timeout", "nfct, \(UInt32(truncatingIfNeeded: call.r2))", "void", 0) }
         return .value(0)
     }
 
     func changeTimeout(_ call: HelperCall) throws(VMError) -> HelperOutcome {
         let (_, object) = try self.object(call, call.r1, "bpf_ct_change_timeout", allocated: false)
         let r = runtime.changeTimeout(object, milliseconds: UInt32(truncatingIfNeeded: call.r2))
-        record("bpf_ct_change_timeout", "nfct, \(UInt32(truncatingIfNeeded: call.r2))", "\(r)", 0)
+        if tracing { record("bpf_ct_change_timeout", "nfct, \(UInt32(truncatingIfNeeded: call.r2))", "\(r)", 0) }
         return .value(UInt64(bitPattern: Int64(r)))
     }
 
@@ -83,7 +84,7 @@ public final class ConntrackKfuncBinding {
     func status(_ call: HelperCall, _ name: String, allocated: Bool) throws(VMError) -> HelperOutcome {
         let (_, object) = try self.object(call, call.r1, name, allocated: allocated)
         let r = runtime.changeStatus(object, UInt32(truncatingIfNeeded: call.r2))
-        record(name, "nfct, 0x\(String(UInt32(truncatingIfNeeded: call.r2), radix: 16))", "\(r)", 0)
+        if tracing { record(name, "nfct, 0x\(String(UInt32(truncatingIfNeeded: call.r2), radix: 16))", "\(r)", 0) }
         return .value(UInt64(bitPattern: Int64(r)))
     }
 
@@ -92,7 +93,7 @@ public final class ConntrackKfuncBinding {
         let address = try call.bytes(call.r2, count: 16, "bpf_ct_set_nat_info addr")
         let port = Int32(truncatingIfNeeded: call.r3)
         let r = runtime.setNATInfo(object, address: address, port: port, manip: UInt32(truncatingIfNeeded: call.r4))
-        record("bpf_ct_set_nat_info", "nfct, addr, \(port), \(call.r4)", "\(r)", 0)
+        if tracing { record("bpf_ct_set_nat_info", "nfct, addr, \(port), \(call.r4)", "\(r)", 0) }
         return .value(UInt64(bitPattern: Int64(r)))
     }
 
@@ -100,11 +101,11 @@ public final class ConntrackKfuncBinding {
         let tupleSize = UInt32(truncatingIfNeeded: call.r3), optsSize = UInt32(truncatingIfNeeded: call.r5)
         var tuple: [UInt8]? = nil
         if call.r2 != 0 {
-            tuple = tupleSize == 12 || tupleSize == 36 ? try call.bytes(call.r2, count: Int(tupleSize), "\(name) bpf_tuple") : []
+            tuple = tupleSize == 12 || tupleSize == 36 ? try bytes(call, call.r2, Int(tupleSize), name, "bpf_tuple") : []
         }
         var opts: [UInt8]? = nil
         let optsCount = min(max(Int(optsSize), 8), 16)
-        if call.r4 != 0 { opts = try call.bytes(call.r4, count: optsCount, "\(name) opts") }
+        if call.r4 != 0 { opts = try bytes(call, call.r4, optsCount, name, "opts") }
         let object = alloc
             ? runtime.alloc(tuple: tuple, tupleSize: tupleSize, opts: &opts, optsSize: optsSize)
             : runtime.lookup(tuple: tuple, tupleSize: tupleSize, opts: &opts, optsSize: optsSize)
@@ -123,6 +124,13 @@ public final class ConntrackKfuncBinding {
         return .value(address)
     }
 
+    /// `call.bytes` without building the fault's text unless it faults.
+    @inline(__always)
+    func bytes(_ call: HelperCall, _ address: UInt64, _ count: Int, _ name: String, _ what: StaticString) throws(VMError) -> [UInt8] {
+        if let bytes = call.machine.memory.read(address, count: count) { return bytes }
+        return try call.bytes(address, count: count, "\(name) \(what)")
+    }
+
     func describe(_ t: [UInt8], size: UInt32) -> String {
         guard size == 12, t.count >= 12 else { return "tuple" }
         return "\(t[0]).\(t[1]).\(t[2]).\(t[3]):\(UInt16(t[8]) << 8 | UInt16(t[9])) -> \(t[4]).\(t[5]).\(t[6]).\(t[7]):\(UInt16(t[10]) << 8 | UInt16(t[11]))"
@@ -138,18 +146,18 @@ public final class ConntrackKfuncBinding {
         let tag = machine.memory.add(
             kind: .kernelObject, base: object.storage, length: ConntrackKernelTypes.Offset.size, writable: true,
             name: object.isAllocated ? "nf_conn___init" : "nf_conn")
-        objects[tag] = object
+        held.append((tag, object))
         return machine.memory.address(tag: tag, offset: 0)
     }
 
     func drop(_ tag: UInt32, machine: BPFMachine) {
-        objects[tag] = nil
+        if let i = held.firstIndex(where: { $0.tag == tag }) { held.remove(at: i) }
         machine.memory.release(tag: tag)
     }
 
     func object(_ call: HelperCall, _ address: UInt64, _ name: String, allocated: Bool) throws(VMError) -> (UInt32, ConntrackObject) {
         let tag = UInt32(truncatingIfNeeded: address >> 32)
-        guard let object = objects[tag], UInt32(truncatingIfNeeded: address) == 0 else {
+        guard let object = held.first(where: { $0.tag == tag })?.object, UInt32(truncatingIfNeeded: address) == 0 else {
             throw call.fault("\(name): R1 is not a referenced nf_conn (\(call.machine.memory.describe(address)))")
         }
         guard object.isAllocated == allocated else {
@@ -161,10 +169,11 @@ public final class ConntrackKfuncBinding {
     /// After a run: references the program kept (only an unverified program can) are dropped,
     /// and the marks programs wrote reach the table.
     public func endRun(machine: BPFMachine) {
-        for (tag, object) in objects {
+        guard !held.isEmpty else { return }
+        for (tag, object) in held.sorted(by: { $0.tag < $1.tag }) {
             if !object.isAllocated { runtime.release(object) }
             machine.memory.release(tag: tag)
         }
-        objects.removeAll(keepingCapacity: true)
+        held.removeAll(keepingCapacity: true)
     }
 }

@@ -1,5 +1,6 @@
 import BPFObject
 import BPFVM
+import BPFVerifier
 import Conntrack
 import ConntrackKfuncs
 import Kfuncs
@@ -33,15 +34,20 @@ public final class ProgramSession {
     public let model: ConntrackModel
     public let binding: ConntrackKfuncBinding
     public let registry: KfuncRegistry
+    /// The simulated verifier's verdict on the program (made once, when the session is created;
+    /// without a log). When accepted, `program` runs the code the verifier decoded.
+    public let verification: VerifierVerdict
     public let clock = ManualClock()
     public let xdpContext: XDPContext?
     public let skbContext: SkbContext?
     let contextAddress: UInt64
 
-    /// Loads `programName` (the only program when nil) of `file`.
+    /// Loads `programName` (the only program when nil) of `file`, verifying it once.
+    /// - Parameter verifierLogLevel: the log `verification` keeps (0: none, only the error line).
     /// - Throws: `ReplayError` (.load, .unsupportedType).
     public init(
-        file: BPFObjectFile, programName: String?, profile: ConntrackKernelProfile = .current, model: ConntrackModel = ConntrackModel()
+        file: BPFObjectFile, programName: String?, profile: ConntrackKernelProfile = .current, model: ConntrackModel = ConntrackModel(),
+        verifierLogLevel: Int = 0
     ) throws(ReplayError) {
         let names = file.programs.map(\.name)
         let location = file.name
@@ -78,11 +84,18 @@ public final class ProgramSession {
         binding = ConntrackKfuncBinding(runtime: ConntrackKfuncRuntime(model: model, profile: profile))
         registry = ConntrackKfuncSet.registry(profile: profile)
         machine.kfuncs = KfuncTable(registry: registry, programType: loaded.type, implementations: binding.implementations())
+        // Verified once: an accepted program runs as the verifier decoded it. A rejected one
+        // (callers report `verification`) is still loaded as raw bytecode, decoded by the VM.
+        verification = ProgramVerification.verify(loaded, registry: registry, logLevel: verifierLogLevel)
         do {
             for map in loaded.maps { try machine.createMap(map) }
-            var names: [Int: String] = [:]
-            for call in loaded.kfuncCalls { names[call.instruction] = call.name }
-            program = try machine.load(loaded.instructions, name: name, options: BPFVM.LoadOptions(kfuncNames: names))
+            if let verified = verification.program {
+                program = try machine.load(verified, name: name)
+            } else {
+                var names: [Int: String] = [:]
+                for call in loaded.kfuncCalls { names[call.instruction] = call.name }
+                program = try machine.load(loaded.instructions, name: name, options: BPFVM.LoadOptions(kfuncNames: names))
+            }
         } catch {
             throw ReplayError(.load, "\(name): \(error)", location: location)
         }
@@ -107,11 +120,21 @@ public final class ProgramSession {
 
     /// Runs the program once on `frame` (an Ethernet frame) at `nanoseconds` on the clock.
     public func run(frame: [UInt8], nanoseconds: Int64) -> RunOutcome {
+        frame.withUnsafeBytes { run(bytes: $0, nanoseconds: nanoseconds, keepPacket: true) }
+    }
+
+    /// Runs the program once on the Ethernet frame in `bytes` at `nanoseconds` on the clock. The
+    /// packet buffer, context and stack are reused from the previous run (reset to what a fresh
+    /// run sees), so a run allocates nothing of its own.
+    /// - Parameter keepPacket: copy the packet as the program left it into `RunOutcome.packet`
+    ///   (else it stays empty; `lastPacket` still shows it until the next run).
+    public func run(bytes: UnsafeRawBufferPointer, nanoseconds: Int64, keepPacket: Bool) -> RunOutcome {
         clock.nanoseconds = UInt64(max(nanoseconds, 0))
         model.advance(to: Timestamp(nanoseconds: nanoseconds))
-        machine.packet = PacketBuffer(frame)
+        machine.setPacket(bytes)
+        xdpContext?.packet = machine.packet
         if let skb = skbContext {
-            skb.prepare(frame: frame)
+            skb.prepare(bytes: bytes)
             skb.tstamp = 0
         }
         var outcome = RunOutcome(returnValue: nil, fault: nil, packet: [], instructions: 0)
@@ -120,11 +143,15 @@ public final class ProgramSession {
         } catch {
             outcome.fault = "\(error)"
         }
+        xdpContext?.packet = nil
         outcome.instructions = machine.executedInstructions
         binding.endRun(machine: machine)
-        outcome.packet = machine.packet?.bytes ?? []
+        if keepPacket { outcome.packet = machine.packet?.bytes ?? [] }
         return outcome
     }
+
+    /// The packet as the last run left it (data ... data_end), valid until the next run.
+    public var lastPacket: UnsafeRawBufferPointer { machine.packet?.dataBytes ?? UnsafeRawBufferPointer(start: nil, count: 0) }
 
     /// The `.bss`, `.data` and `.rodata*` variables now, by BTF name.
     public var globals: [GlobalVariable] {

@@ -25,6 +25,11 @@ public final class SkbContext: ContextAccess {
 
     /// Sets what the kernel derives from the frame (`eth_type_trans`): the protocol.
     public func prepare(frame: [UInt8]) {
+        frame.withUnsafeBytes { prepare(bytes: $0) }
+    }
+
+    /// Sets what the kernel derives from the frame (`eth_type_trans`): the protocol.
+    public func prepare(bytes frame: UnsafeRawBufferPointer) {
         protocolBE = frame.count >= 14 ? UInt16(frame[12]) << 8 | UInt16(frame[13]) : 0
         wireLength = UInt32(frame.count)
     }

@@ -14,12 +14,16 @@ public final class XDPContext: ContextAccess {
         self.rxQueueIndex = rxQueueIndex
     }
 
+    /// The packet of the current run when the session set it (saves asking the machine per load).
+    var packet: PacketBuffer?
+
     public func load(offset: Int, size: Int, machine: BPFMachine) -> UInt64? {
-        guard size == 4, let p = machine.packetPointers else { return nil }
+        guard size == 4 else { return nil }
+        let tag = UInt64(MemoryMap.packetTag) << 32
         switch offset {
-        case 0: return p.data
-        case 4: return p.end
-        case 8: return p.meta
+        case 0, 4, 8:
+            guard let buffer = packet ?? machine.packet else { return nil }
+            return tag | UInt64(offset == 0 ? buffer.dataStart : offset == 4 ? buffer.dataEnd : buffer.metaStart)
         case 12: return UInt64(ingressInterface)
         case 16: return UInt64(rxQueueIndex)
         case 20: return UInt64(egressInterface)

@@ -8,7 +8,7 @@ import Testing
 /// for a rejected program the same error line (register numbers and ids included).
 @Suite("Verifier agrees with the kernel")
 struct KernelAgreementTests {
-    static let corpora = ["core", "conntrack"]
+    static let corpora = ["core", "conntrack", "handoff"]
 
     @Test("verdict and error line per program", .needsKernel, arguments: corpora)
     func agrees(corpus: String) throws {

@@ -36,6 +36,12 @@ import Testing
         }
     }
 
+    /// A writer that cannot create its file throws (it once freed libpcap's handle twice).
+    @Test func aWriterIntoAMissingDirectoryThrowsOnce() {
+        let path = NSTemporaryDirectory() + "ctsim-missing-\(UUID().uuidString)/out.pcap"
+        #expect(throws: CaptureError.self) { _ = try CaptureWriter(path: path, linkType: .ethernet) }
+    }
+
     @Test func writerRoundTripsNanosecondsAndSnapshotLength() throws {
         let directory = try makeTemporaryDirectory()
         defer { removeItem(directory) }

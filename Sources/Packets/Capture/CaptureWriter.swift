@@ -38,7 +38,7 @@ public final class CaptureWriter {
         self.dead = dead
         guard let dumper = pcap_dump_open(dead, path) else {
             let message = String(cString: pcap_geterr(dead))
-            pcap_close(dead)
+            // Every stored property is set by now, so deinit runs and closes `dead`.
             throw CaptureError(.writeFailed, path: path, message: message)
         }
         self.dumper = dumper
