@@ -131,6 +131,32 @@ extension BTF {
                 throw BPFObjectError(.badBTF, "type \(id) (\(entry.kind) \(entry.name)) refers to type \(bad) of \(count)", section: context)
             }
         }
+        // Modifiers, typedefs and arrays must end in another kind: a loop of them (which the
+        // kernel refuses as "Loop detected") sent libbpf's type resolution round forever.
+        var state = [UInt8](repeating: 0, count: types.count)  // 0 unseen, 1 on the walk, 2 ends
+        for start in types.indices where state[start] == 0 {
+            var walk: [Int] = []
+            var id = start
+            while state[id] == 0 {
+                let entry = types[id]
+                let next: UInt32
+                switch entry.kind {
+                case .typedef, .volatile, .const, .restrict, .typeTag: next = entry.sizeOrType
+                case .array: next = entry.arrayElement
+                default: next = 0
+                }
+                state[id] = 1
+                walk.append(id)
+                guard next != 0 else { break }
+                id = Int(next)
+                if state[id] == 1 {
+                    let looped = "type \(id) (\(types[id].kind) \(types[id].name))"
+                    throw BPFObjectError(
+                        .badBTF, "\(looped) is part of a loop of modifiers, typedefs or arrays", section: context)
+                }
+            }
+            for visited in walk { state[visited] = 2 }
+        }
     }
 
     /// The `.BTF` encoding of these types (string table deduplicated).

@@ -62,7 +62,30 @@ public enum RedirectTarget: Hashable, Sendable {
 ///
 /// Not thread-safe: one machine per thread.
 public final class BPFMachine {
-    public var configuration: MachineConfiguration
+    /// The per-run state, behind a pointer: reading or writing a class's stored `var` costs a
+    /// dynamic exclusivity check (and a retain for references) on every access, a `let`
+    /// pointer's pointee none (as `MemoryMap.State`).
+    struct State {
+        var configuration: MachineConfiguration
+        var redirect: RedirectTarget?
+        var executedInstructions = 0
+        var pendingError: VMError?
+        var tailCalls = 0
+        var callCode: UnsafeMutablePointer<DecodedInstruction>?
+        var callBudget = 0
+        /// The current packet's window (nil without a packet) and the context fields served from it.
+        var packetWindow: UnsafeMutablePointer<PacketBuffer.Window>?
+        var packetFields: ContextPacketFields?
+        /// Whether the context region is rewritten (set by `setContext`): only then are fields served.
+        var contextRewritten = false
+    }
+
+    let state: UnsafeMutablePointer<State>
+
+    public var configuration: MachineConfiguration {
+        @inline(__always) get { state.pointee.configuration }
+        set { state.pointee.configuration = newValue }
+    }
     public let memory = MemoryMap()
     /// The helpers programs may call; resolved when a program is loaded.
     public var helpers: HelperTable
@@ -76,9 +99,22 @@ public final class BPFMachine {
     /// Lines printed by `bpf_trace_printk`, across runs until cleared.
     public var trace: [TraceRecord] = []
     /// Set by redirect helpers during the last run.
-    public internal(set) var redirect: RedirectTarget?
+    public internal(set) var redirect: RedirectTarget? {
+        @inline(__always) get { state.pointee.redirect }
+        set { state.pointee.redirect = newValue }
+    }
     /// Instructions the last run executed.
-    public internal(set) var executedInstructions = 0
+    public internal(set) var executedInstructions: Int {
+        @inline(__always) get { state.pointee.executedInstructions }
+        set { state.pointee.executedInstructions = newValue }
+    }
+    /// Context fields (4-byte loads at these offsets of a rewritten context) the machine serves
+    /// itself from its packet: `data`, `data_end`, `data_meta` as packet pointers (only while the
+    /// context is `rewritten`). Other accesses, and these without a packet, go to `contextAccess`.
+    public var contextPacketFields: ContextPacketFields? {
+        get { state.pointee.packetFields }
+        set { state.pointee.packetFields = newValue }
+    }
     /// The packet of the current run, if any (XDP/TC helpers work on it).
     public var packet: PacketBuffer? { didSet { updatePacketRegion() } }
 
@@ -93,18 +129,31 @@ public final class BPFMachine {
     var resolvedHelpers: [HelperFunction] = []
     var resolvedHelperIndex: [Int32: Int] = [:]
     var resolvedKfuncs: [HelperFunction] = []
-    var pendingError: VMError?
-    var tailCalls = 0
+    var pendingError: VMError? {
+        get { state.pointee.pendingError }
+        set { state.pointee.pendingError = newValue }
+    }
+    var tailCalls: Int {
+        @inline(__always) get { state.pointee.tailCalls }
+        set { state.pointee.tailCalls = newValue }
+    }
     /// The code and remaining budget of the run making the current helper call (for callbacks).
-    var callCode: UnsafeMutablePointer<DecodedInstruction>?
-    var callBudget = 0
+    var callCode: UnsafeMutablePointer<DecodedInstruction>? {
+        @inline(__always) get { state.pointee.callCode }
+        set { state.pointee.callCode = newValue }
+    }
+    var callBudget: Int {
+        @inline(__always) get { state.pointee.callBudget }
+        set { state.pointee.callBudget = newValue }
+    }
     var randomState: UInt64
     private var bufferStorage: UnsafeMutableRawPointer?
     private var bufferLength = 0
     private var contextStorage: UnsafeMutableRawPointer?
 
     public init(configuration: MachineConfiguration = MachineConfiguration(), helpers: HelperTable = .standard) {
-        self.configuration = configuration
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(configuration: configuration))
         self.helpers = helpers
         randomState = configuration.randomSeed
         stack = .allocate(byteCount: Self.stackSize, alignment: 16)
@@ -121,6 +170,8 @@ public final class BPFMachine {
         frames.deallocate()
         bufferStorage?.deallocate()
         contextStorage?.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
     // MARK: Maps
@@ -162,6 +213,7 @@ public final class BPFMachine {
     public func setContext(_ bytes: [UInt8], rewritten: Bool = false) -> UInt64 {
         contextStorage?.deallocate()
         contextStorage = nil
+        state.pointee.contextRewritten = rewritten
         if rewritten {
             memory.set(tag: MemoryMap.contextTag, kind: .context, base: nil, length: 0, writable: false)
         } else {
@@ -185,9 +237,11 @@ public final class BPFMachine {
 
     func updatePacketRegion() {
         guard let packet else {
+            state.pointee.packetWindow = nil
             memory.set(tag: MemoryMap.packetTag, kind: .packet, base: nil, length: 0, writable: false)
             return
         }
+        state.pointee.packetWindow = packet.window
         memory.set(
             tag: MemoryMap.packetTag, kind: .packet, base: packet.storage + packet.metaStart,
             start: UInt32(packet.metaStart), length: packet.dataEnd - packet.metaStart, writable: true)
@@ -269,13 +323,14 @@ public final class BPFMachine {
         registers[1] = r1
         registers[2] = r2
         registers[10] = memory.address(tag: MemoryMap.stackTag, offset: Self.stackSize)
-        redirect = nil
-        tailCalls = 0
-        pendingError = nil
-        let allowed = max(budget ?? configuration.instructionBudget, 1)
+        let s = state
+        s.pointee.redirect = nil
+        s.pointee.tailCalls = 0
+        s.pointee.pendingError = nil
+        let allowed = max(budget ?? s.pointee.configuration.instructionBudget, 1)
         var remaining = allowed
         let result = interpret(program.code, budget: &remaining)
-        executedInstructions = allowed - remaining
+        s.pointee.executedInstructions = allowed - remaining
         guard let result else { try throwPending() }
         return result
     }
@@ -284,6 +339,23 @@ public final class BPFMachine {
     func throwPending() throws(VMError) -> Never {
         throw pendingError ?? VMError(.invalidProgram, at: 0, "the run stopped without a reason")
     }
+}
+
+/// The offsets in a rewritten context of the 32-bit packet pointer fields (`xdp_md` or
+/// `__sk_buff`: `data`, `data_end`, `data_meta`) the machine serves from its packet.
+public struct ContextPacketFields: Hashable, Sendable {
+    public var data: Int
+    public var dataEnd: Int
+    public var dataMeta: Int
+
+    public init(data: Int, dataEnd: Int, dataMeta: Int) {
+        (self.data, self.dataEnd, self.dataMeta) = (data, dataEnd, dataMeta)
+    }
+
+    /// `struct xdp_md`.
+    public static let xdp = ContextPacketFields(data: 0, dataEnd: 4, dataMeta: 8)
+    /// `struct __sk_buff`.
+    public static let skb = ContextPacketFields(data: 76, dataEnd: 80, dataMeta: 140)
 }
 
 /// Options for loading a program.

@@ -170,52 +170,66 @@ extension BPFMachine {
             case .jsle32K: if s32(r[d]) <= s32(i.immediate) { pc = Int(i.offset) }
             case .jsle32X: if s32(r[d]) <= s32(r[Int(i.src)]) { pc = Int(i.offset) }
 
-            // MARK: Loads
-            case .ldxb, .ldxh, .ldxw, .ldxdw, .ldxsb, .ldxsh, .ldxsw:
+            // MARK: Loads (one case per width: no second dispatch on the size)
+            case .ldxb:
                 let address = r[Int(i.src)] &+ UInt64(bitPattern: Int64(i.offset))
-                let size = loadSize(i.op)
-                if let p = translate(regions, regionCount, address, size, write: false) {
-                    switch i.op {
-                    case .ldxb: r[d] = UInt64(p.load(as: UInt8.self))
-                    case .ldxh: r[d] = UInt64(p.loadUnaligned(as: UInt16.self))
-                    case .ldxw: r[d] = UInt64(p.loadUnaligned(as: UInt32.self))
-                    case .ldxdw: r[d] = p.loadUnaligned(as: UInt64.self)
-                    case .ldxsb: r[d] = UInt64(bitPattern: Int64(p.load(as: Int8.self)))
-                    case .ldxsh: r[d] = UInt64(bitPattern: Int64(p.loadUnaligned(as: Int16.self)))
-                    default: r[d] = UInt64(bitPattern: Int64(p.loadUnaligned(as: Int32.self)))
-                    }
-                } else if let value = slowLoad(address, Int(size), pc &- 1) {
-                    r[d] = signExtendLoad(i.op, value)
-                } else {
-                    return nil
-                }
+                if let p = translate(regions, regionCount, address, 1, write: false) {
+                    r[d] = UInt64(p.load(as: UInt8.self))
+                } else if let value = slowLoad(address, 1, pc &- 1) { r[d] = value } else { return nil }
+            case .ldxh:
+                let address = r[Int(i.src)] &+ UInt64(bitPattern: Int64(i.offset))
+                if let p = translate(regions, regionCount, address, 2, write: false) {
+                    r[d] = UInt64(p.loadUnaligned(as: UInt16.self))
+                } else if let value = slowLoad(address, 2, pc &- 1) { r[d] = value } else { return nil }
+            case .ldxw:
+                let address = r[Int(i.src)] &+ UInt64(bitPattern: Int64(i.offset))
+                if let p = translate(regions, regionCount, address, 4, write: false) {
+                    r[d] = UInt64(p.loadUnaligned(as: UInt32.self))
+                } else if let value = slowLoad(address, 4, pc &- 1) { r[d] = value } else { return nil }
+            case .ldxdw:
+                let address = r[Int(i.src)] &+ UInt64(bitPattern: Int64(i.offset))
+                if let p = translate(regions, regionCount, address, 8, write: false) {
+                    r[d] = p.loadUnaligned(as: UInt64.self)
+                } else if let value = slowLoad(address, 8, pc &- 1) { r[d] = value } else { return nil }
+            case .ldxsb:
+                let address = r[Int(i.src)] &+ UInt64(bitPattern: Int64(i.offset))
+                if let p = translate(regions, regionCount, address, 1, write: false) {
+                    r[d] = UInt64(bitPattern: Int64(p.load(as: Int8.self)))
+                } else if let value = slowLoad(address, 1, pc &- 1) { r[d] = signExtendLoad(i.op, value) } else { return nil }
+            case .ldxsh:
+                let address = r[Int(i.src)] &+ UInt64(bitPattern: Int64(i.offset))
+                if let p = translate(regions, regionCount, address, 2, write: false) {
+                    r[d] = UInt64(bitPattern: Int64(p.loadUnaligned(as: Int16.self)))
+                } else if let value = slowLoad(address, 2, pc &- 1) { r[d] = signExtendLoad(i.op, value) } else { return nil }
+            case .ldxsw:
+                let address = r[Int(i.src)] &+ UInt64(bitPattern: Int64(i.offset))
+                if let p = translate(regions, regionCount, address, 4, write: false) {
+                    r[d] = UInt64(bitPattern: Int64(p.loadUnaligned(as: Int32.self)))
+                } else if let value = slowLoad(address, 4, pc &- 1) { r[d] = signExtendLoad(i.op, value) } else { return nil }
 
-            // MARK: Stores
-            case .stb, .sth, .stw, .stdw, .stxb, .stxh, .stxw, .stxdw:
-                let address = r[d] &+ UInt64(bitPattern: Int64(i.offset))
-                let value: UInt64
-                let size: UInt64
-                switch i.op {
-                case .stb: (value, size) = (i.immediate, 1)
-                case .sth: (value, size) = (i.immediate, 2)
-                case .stw: (value, size) = (i.immediate, 4)
-                case .stdw: (value, size) = (i.immediate, 8)
-                case .stxb: (value, size) = (r[Int(i.src)], 1)
-                case .stxh: (value, size) = (r[Int(i.src)], 2)
-                case .stxw: (value, size) = (r[Int(i.src)], 4)
-                default: (value, size) = (r[Int(i.src)], 8)
-                }
-                if let p = translate(regions, regionCount, address, size, write: true) {
-                    noteStackWrite(address, &stackLow)
-                    switch size {
-                    case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
-                    case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: value), as: UInt16.self)
-                    case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: value), as: UInt32.self)
-                    default: p.storeBytes(of: value, as: UInt64.self)
-                    }
-                } else if !slowStore(address, Int(size), value, pc &- 1) {
-                    return nil
-                }
+            // MARK: Stores (one case per width and source)
+            case .stb:
+                guard store(UInt8.self, i.immediate, r[d] &+ UInt64(bitPattern: Int64(i.offset)), regions, regionCount, &stackLow, pc)
+                else { return nil }
+            case .sth:
+                guard store(UInt16.self, i.immediate, r[d] &+ UInt64(bitPattern: Int64(i.offset)), regions, regionCount, &stackLow, pc)
+                else { return nil }
+            case .stw:
+                guard store(UInt32.self, i.immediate, r[d] &+ UInt64(bitPattern: Int64(i.offset)), regions, regionCount, &stackLow, pc)
+                else { return nil }
+            case .stdw:
+                guard store(UInt64.self, i.immediate, r[d] &+ UInt64(bitPattern: Int64(i.offset)), regions, regionCount, &stackLow, pc) else { return nil }
+            case .stxb:
+                guard store(UInt8.self, r[Int(i.src)], r[d] &+ UInt64(bitPattern: Int64(i.offset)), regions, regionCount, &stackLow, pc)
+                else { return nil }
+            case .stxh:
+                guard store(UInt16.self, r[Int(i.src)], r[d] &+ UInt64(bitPattern: Int64(i.offset)), regions, regionCount, &stackLow, pc)
+                else { return nil }
+            case .stxw:
+                guard store(UInt32.self, r[Int(i.src)], r[d] &+ UInt64(bitPattern: Int64(i.offset)), regions, regionCount, &stackLow, pc)
+                else { return nil }
+            case .stxdw:
+                guard store(UInt64.self, r[Int(i.src)], r[d] &+ UInt64(bitPattern: Int64(i.offset)), regions, regionCount, &stackLow, pc) else { return nil }
 
             // MARK: Atomics
             case .atomicAdd32, .atomicOr32, .atomicAnd32, .atomicXor32, .atomicFetchAdd32, .atomicFetchOr32,
@@ -290,7 +304,23 @@ extension BPFMachine {
                 }
 
             // MARK: Calls
-            case .callHelper, .callx, .callKfunc:
+            case .callKfunc:
+                // A kfunc runs no program code (only helpers take callbacks), so unlike a helper
+                // call it needs neither the code nor the budget handed over.
+                switch callOut(i, pc &- 1, depth) {
+                case .continue:
+                    break
+                case .tailCall(let target):
+                    code = target
+                    pc = 0
+                case .exit:
+                    return r[0]
+                case .fault:
+                    return nil
+                }
+                regions = memory.table
+                regionCount = UInt64(memory.count)
+            case .callHelper, .callx:
                 // Callbacks (bpf_loop, bpf_for_each_map_elem) run this program's code and spend
                 // this run's budget.
                 callCode = code
@@ -366,6 +396,24 @@ func noteStackWrite(_ address: UInt64, _ stackLow: inout UInt32) {
     if address >> 32 == UInt64(MemoryMap.stackTag), low < stackLow { stackLow = low }
 }
 
+extension BPFMachine {
+    /// Stores `value` as a `T` (the access size) at `address`: the fast path, or the slow one (a
+    /// rewritten context gets the whole `value`, or a fault). False when the run faulted. `pc` is
+    /// the next instruction's.
+    @inline(__always)
+    func store<T: FixedWidthInteger & UnsignedInteger>(
+        _: T.Type, _ value: UInt64, _ address: UInt64, _ regions: UnsafeMutablePointer<Region>, _ regionCount: UInt64, _ stackLow: inout UInt32,
+        _ pc: Int
+    ) -> Bool {
+        if let p = translate(regions, regionCount, address, UInt64(MemoryLayout<T>.size), write: true) {
+            noteStackWrite(address, &stackLow)
+            p.storeBytes(of: T(truncatingIfNeeded: value), as: T.self)
+            return true
+        }
+        return slowStore(address, MemoryLayout<T>.size, value, pc &- 1)
+    }
+}
+
 // MARK: Cold paths
 
 extension BPFMachine {
@@ -392,6 +440,17 @@ extension BPFMachine {
     /// A load the fast path could not serve: a rewritten context, or a fault.
     @inline(never)
     func slowLoad(_ address: UInt64, _ size: Int, _ pc: Int) -> UInt64? {
+        if address >> 32 == UInt64(MemoryMap.contextTag) {
+            let offset = Int(UInt32(truncatingIfNeeded: address))
+            // The packet pointer fields the context published: served here, without a call out.
+            let s = state
+            if size == 4, s.pointee.contextRewritten, let window = s.pointee.packetWindow, let fields = s.pointee.packetFields {
+                let tag = UInt64(MemoryMap.packetTag) << 32
+                if offset == fields.data { return tag | UInt64(window.pointee.dataStart) }
+                if offset == fields.dataEnd { return tag | UInt64(window.pointee.dataEnd) }
+                if offset == fields.dataMeta { return tag | UInt64(window.pointee.metaStart) }
+            }
+        }
         if address >> 32 == UInt64(MemoryMap.contextTag), let access = contextAccess {
             let offset = Int(UInt32(truncatingIfNeeded: address))
             if let value = access.load(offset: offset, size: size, machine: self) { return value }
@@ -509,16 +568,6 @@ func smod32(_ a: UInt64, _ b: UInt64) -> UInt64 {
     if y == 0 { return UInt64(UInt32(bitPattern: x)) }
     if y == -1 { return 0 }
     return UInt64(UInt32(bitPattern: x % y))
-}
-
-@inline(__always)
-func loadSize(_ op: Op) -> UInt64 {
-    switch op {
-    case .ldxb, .ldxsb: 1
-    case .ldxh, .ldxsh: 2
-    case .ldxw, .ldxsw: 4
-    default: 8
-    }
 }
 
 /// Sign-extends a value the slow path loaded (zero-extended) for the `ldxs*` forms.

@@ -12,4 +12,16 @@ extension KfuncTable {
             register(Kfunc(name: kfunc.name, function))
         }
     }
+
+    /// The same from ready-made `Kfunc`s by name (their own names are replaced by the registry's).
+    /// A `Kfunc` keeps its function as it is, so a call through the table reaches it directly
+    /// (a closure taken out of a `[String: HelperFunction]` goes through a conversion thunk).
+    public init(registry: KfuncRegistry, programType: BPFObject.ProgramType, implementations: [String: Kfunc]) {
+        self.init()
+        for kfunc in registry.kfuncs(for: programType) {
+            guard var implementation = implementations[kfunc.name] else { continue }
+            implementation.name = kfunc.name
+            register(implementation)
+        }
+    }
 }

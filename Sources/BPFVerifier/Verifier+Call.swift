@@ -99,6 +99,8 @@ extension Verifier {
             throw VerificationFailure(lines: state.references.map { "Unreleased reference id=\($0.id) alloc_insn=\($0.instruction)" }
                 + ["tail_call would lead to reference leak"])
         }
+        let keyRegister = state[register: 2]
+        let keyFrame = keyRegister.kind == .stack && keyRegister.frame < state.frames.count ? state.frames[keyRegister.frame] : nil
         clobberCallerSaved(&state)
         switch proto.returns {
         case .integer: state[register: 0] = .unknownScalar()
@@ -106,7 +108,13 @@ extension Verifier {
         case .mapValueOrNull:
             var r0 = RegisterState(kind: .mapValueOrNull)
             r0.map = mapIndex
-            r0.id = nextID()
+            if id == 1, let keyFrame, constantKeyInRange(map: mapIndex, key: keyRegister, frame: keyFrame) {
+                // 6.13+ (`can_elide_value_nullness`): an array lookup with a constant key below
+                // max_entries cannot fail.
+                r0.kind = .mapValue
+            } else {
+                r0.id = nextID()
+            }
             state[register: 0] = r0
         }
         if proto.changesPacketData { invalidatePacketPointers(&state) }
@@ -196,5 +204,33 @@ extension Verifier {
             if size == 0, reg.kind == .scalar, reg.value.constantValue == 0 { return }
             throw VerificationFailure("R\(r) type=\(reg.typeName()) expected=fp")
         }
+    }
+
+    /// `get_constant_map_key` + `can_elide_value_nullness`: an array or per-CPU array map, and a
+    /// key pointer to stack bytes that hold a known constant (zeroed bytes, or a scalar spill of
+    /// exactly the key's size) below max_entries.
+    func constantKeyInRange(map index: Int, key: RegisterState, frame: FrameState) -> Bool {
+        guard index >= 0, index < program.maps.count else { return false }
+        let map = program.maps[index]
+        guard map.type == .array || map.type == .perCPUArray, key.kind == .stack, key.value.isConstant else { return false }
+        let first = Int(Int64(bitPattern: key.value.bits.value)) + Int(key.offset)
+        guard first < 0, first >= -512 else { return false }
+        let slotIndex = (-first - 1) / 8
+        guard slotIndex < frame.stack.count else { return false }
+        let slot = frame.stack[slotIndex]
+        let start = (first + 512) % 8
+        var zeros = 0
+        while start + zeros < 8, slot.bytes[start + zeros] == .zero { zeros += 1 }
+        var value: UInt64
+        if zeros >= map.keySize {
+            value = 0
+        } else {
+            guard slot.isSpill, slot.spilled.kind == .scalar, let c = slot.spilled.value.constantValue else { return false }
+            var spilled = 0
+            while start + spilled < 8, slot.bytes[start + spilled] == .spill { spilled += 1 }
+            guard spilled == map.keySize else { return false }
+            value = c
+        }
+        return value < UInt64(map.maxEntries)
     }
 }

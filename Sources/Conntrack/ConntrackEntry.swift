@@ -14,6 +14,13 @@ public struct ConntrackEntry: Hashable, Sendable {
     public var tcp = TCPConntrackInfo()
     /// UDP: the jiffies after which a replied flow counts as a stream (`proto.udp.stream_ts`).
     public var udpStreamTimestamp: Int64 = 0
+    /// SCTP tracking state (only for protocol 132). It lives in the TCP part's storage, as the
+    /// kernel's `union nf_conntrack_proto` puts `proto.sctp` over `proto.tcp`, so entries stay
+    /// the same size and TCP's path is untouched.
+    public var sctp: SCTPConntrackInfo {
+        get { SCTPConntrackInfo(unionOf: tcp) }
+        set { newValue.store(into: &tcp) }
+    }
 
     public init(original: ConntrackTuple, reply: ConntrackTuple, status: ConntrackStatus = [], timeout: Int64 = 0) {
         self.original = original
@@ -27,6 +34,12 @@ public struct ConntrackEntry: Hashable, Sendable {
 
     /// The TCP state, nil for other protocols.
     public var tcpState: TCPConntrackState? { original.protocolNumber == 6 ? tcp.state : nil }
+
+    /// The SCTP state, nil for other protocols.
+    public var sctpState: SCTPConntrackState? { original.protocolNumber == 132 ? sctp.state : nil }
+
+    /// The protocol state `conntrack -L` prints after the timeout (TCP and SCTP), nil for others.
+    public var stateName: String? { tcpState?.name ?? sctpState?.name }
 
     /// Whole seconds left at `now` (jiffies), as `conntrack -L` prints them (0 once expired).
     public func remainingSeconds(now: Int64, hz: Int64) -> Int64 {

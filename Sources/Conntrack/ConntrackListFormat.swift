@@ -13,6 +13,8 @@ public struct ConntrackListFormat: Sendable {
     /// Whole seconds left; nil leaves the field out (a DESTROY event for an expired entry).
     public var timeout: Int64?
     public var tcpState: TCPConntrackState?
+    /// Another protocol's state name (SCTP), printed where the TCP state is.
+    public var stateName: String?
     /// The tuples as text (`src=... dst=... sport=... dport=...`).
     public var original: String
     public var reply: String
@@ -80,7 +82,11 @@ public struct ConntrackListFormat: Sendable {
         }
         fields.append(Self.padded(Self.protocolName(protocolNumber)) + " \(protocolNumber)")
         if let timeout { fields.append(String(timeout)) }
-        if let tcpState { fields.append(tcpState.name) }
+        if let tcpState {
+            fields.append(tcpState.name)
+        } else if let stateName {
+            fields.append(stateName)
+        }
         fields.append(original)
         if let originalZone { fields.append("zone-orig=\(originalZone)") }
         if let c = originalCounters { fields.append("packets=\(c.packets) bytes=\(c.bytes)") }
@@ -107,14 +113,22 @@ public struct ConntrackListFormat: Sendable {
 
 extension ConntrackEntry {
     /// The entry's `conntrack -L` line at `now` (jiffies); with `extended`, as `-o extended`
-    /// prints it.
-    public func conntrackListLine(now: Int64, hz: Int64, extended: Bool = true) -> String {
+    /// prints it; `counters` (with `nf_conntrack_acct=1`) print as `packets=N bytes=N` after each
+    /// direction's tuple.
+    public func conntrackListLine(
+        now: Int64, hz: Int64, extended: Bool = true, counters: ConntrackCounters? = nil
+    ) -> String {
         var format = ConntrackListFormat(
             family: original.family, protocolNumber: protocolNumber, timeout: remainingSeconds(now: now, hz: hz),
             tcpState: tcpState, original: original.description, reply: reply.description, status: status)
+        format.stateName = sctpState?.name
         format.mark = mark
         format.zone = zone
         format.extended = extended
+        if let counters {
+            format.originalCounters = counters.direction(0)
+            format.replyCounters = counters.direction(1)
+        }
         return format.text
     }
 }
@@ -126,6 +140,7 @@ extension ConntrackEvent {
             family: entry.original.family, protocolNumber: entry.protocolNumber, timeout: timeout,
             tcpState: entry.tcpState, original: entry.original.description, reply: entry.reply.description,
             status: entry.status)
+        format.stateName = entry.sctpState?.name
         format.mark = entry.mark
         format.alwaysShowMark = false
         format.zone = entry.zone

@@ -36,6 +36,20 @@ struct NetworkPacket {
                 destinationLow: destinationLow, protocolNumber: protocolNumber, length: transportLength) : 0
         return onesComplementSum(base + dataOffset, count: transportLength, initial: initial) == 0xFFFF
     }
+
+    /// UDP-Lite's checksum as `udplite_error` verifies it: `nf_checksum_partial` over the first
+    /// `coverage` bytes with a pseudo header of the whole length and protocol 17 (`IPPROTO_UDP`,
+    /// not UDP-Lite's 136 that RFC 3828 specifies). For IPv4, `nf_ip_checksum_partial` hands
+    /// `csum_tcpudp_nofold` the protocol and the length in each other's places, so the length
+    /// lands in the 8-bit protocol parameter: only its low byte counts (measured on 6.18: a
+    /// 302-byte datagram checksummed with its true length is INVALID).
+    func udpLiteChecksumOK(coverage: Int) -> Bool {
+        let initial = pseudoHeaderSum(
+            family: family, sourceHigh: sourceHigh, sourceLow: sourceLow, destinationHigh: destinationHigh,
+            destinationLow: destinationLow, protocolNumber: 17,
+            length: family == 2 ? transportLength & 0xFF : transportLength)
+        return onesComplementSum(base + dataOffset, count: coverage, initial: initial) == 0xFFFF
+    }
 }
 
 extension ConntrackModel {
@@ -234,6 +248,9 @@ extension ConntrackModel {
             }
             tuple = packet.tuple(
                 sourcePort: p.loadBE16(4), destinationPort: UInt16(type) << 8 | UInt16(p.load(fromByteOffset: 1, as: UInt8.self)))
+        case 47:
+            guard let keys = GREKeys(p, length: l4) else { return invalid("unsupported GRE protocol") }
+            tuple = packet.tuple(sourcePort: keys.source, destinationPort: keys.destination)
         default:
             tuple = packet.tuple(sourcePort: 0, destinationPort: 0)
         }
@@ -258,7 +275,8 @@ extension ConntrackModel {
             var changed = false
             let verdict = handle(packet, &entry.pointee, direction: direction, isNew: false, changed: &changed)
             switch verdict {
-            case .accept:
+            case .accept, .ignore:
+                if accounting, verdict == .accept { table.account(index, direction: direction, bytes: packet.length) }
                 if direction == 1, !entry.pointee.status.contains(.seenReply) {
                     entry.pointee.status.insert(.seenReply)
                     changed = true
@@ -292,8 +310,9 @@ extension ConntrackModel {
         }
         var entry = ConntrackEntry(original: tuple, reply: reply)
         var changed = false
-        switch handle(packet, &entry, direction: 0, isNew: true, changed: &changed) {
-        case .accept: break
+        let verdict = handle(packet, &entry, direction: 0, isNew: true, changed: &changed)
+        switch verdict {
+        case .accept, .ignore: break
         case .invalid(let reason): return invalid(reason)
         case .kill, .repeatLookup: return invalid("new entry killed")
         }
@@ -301,7 +320,8 @@ extension ConntrackModel {
         guard packet.forwarded else { return .new }  // never reaches POSTROUTING: not confirmed
         entry.status.insert(.confirmed)
         noteTimeout(entry.timeout)
-        table.insertUnchecked(entry)
+        let index = table.insertUnchecked(entry)
+        if accounting, verdict == .accept { table.account(index, direction: 0, bytes: packet.length) }
         statistics.created += 1
         emit(.new, entry)
         return .new
@@ -343,11 +363,17 @@ extension ConntrackModel {
             if packet.protocolNumber == 17 {
                 guard length <= l4, length >= 8 else { return .invalid("truncated/malformed packet") }
                 if p.loadBE16(6) != 0, checksums, !packet.checksumOK(pseudo: true) { return .invalid("bad checksum") }
+                if isNew { ct.udpStreamTimestamp = now + 2 * hz }
             } else {
                 guard length == 0 || (length >= 8 && length <= l4) else { return .invalid("invalid checksum coverage") }
                 guard p.loadBE16(6) != 0 else { return .invalid("checksum missing") }
+                if checksums, !packet.udpLiteChecksumOK(coverage: length == 0 ? l4 : length) {
+                    return .invalid("bad checksum")
+                }
+                // `nf_conntrack_udplite_packet` has no 2 s stream rule: any packet after a reply
+                // makes the entry a stream (120 s) and ASSURED.
+                if isNew { ct.udpStreamTimestamp = .min }
             }
-            if isNew { ct.udpStreamTimestamp = now + 2 * hz }
             if ct.status.contains(.seenReply) {
                 var extra = udpTimeout
                 var stream = false
@@ -372,6 +398,8 @@ extension ConntrackModel {
             if !validNew { return .invalid("can't create a new ICMP connection with this type") }
             refresh(&ct, v6 ? icmpv6Timeout : icmpTimeout)
             return .accept
+        case 132:
+            return sctp.packet(&ct, p, length: l4, direction: direction, isNew: isNew, now: now, changed: &changed)
         case 47:
             if ct.status.contains(.seenReply) {
                 refresh(&ct, greStreamTimeout)
@@ -460,6 +488,9 @@ extension ConntrackModel {
             original = inner.tuple(
                 sourcePort: q.loadBE16(4),
                 destinationPort: UInt16(q.load(as: UInt8.self)) << 8 | UInt16(q.load(fromByteOffset: 1, as: UInt8.self)))
+        case 47:
+            guard let keys = GREKeys(q, length: room) else { return invalid("failed to get the quoted tuple") }
+            original = inner.tuple(sourcePort: keys.source, destinationPort: keys.destination)
         default:
             original = inner.tuple(sourcePort: 0, destinationPort: 0)
         }

@@ -30,6 +30,7 @@ public final class ConntrackModel {
     public internal(set) var lastInvalidReason: StaticString = ""
 
     let tcp: TCPTracker
+    let sctp: SCTPTracker
     let udpTimeout: Int64
     let udpStreamTimeout: Int64
     let icmpTimeout: Int64
@@ -38,6 +39,8 @@ public final class ConntrackModel {
     let greTimeout: Int64
     let greStreamTimeout: Int64
     let checksums: Bool
+    /// `nf_conntrack_acct=1`: the table keeps counters.
+    let accounting: Bool
     var defragmenter: Defragmenter
     /// No entry expires before this (a lower bound kept as timeouts are set).
     var nextExpiry: Int64 {
@@ -76,15 +79,17 @@ public final class ConntrackModel {
         self.sysctls = sysctls
         self.hz = Int64(max(hz, 1))
         let j = self.hz
-        table = ConntrackTable(maximum: sysctls.max, buckets: sysctls.buckets)
+        accounting = sysctls.accounting != 0
+        table = ConntrackTable(maximum: sysctls.max, buckets: sysctls.buckets, accounting: accounting)
         tcp = TCPTracker(sysctls: sysctls, hz: j)
+        sctp = SCTPTracker(sysctls: sysctls, hz: j)
         udpTimeout = Int64(sysctls.udpTimeout) * j
         udpStreamTimeout = Int64(sysctls.udpTimeoutStream) * j
         icmpTimeout = Int64(sysctls.icmpTimeout) * j
         icmpv6Timeout = Int64(sysctls.icmpv6Timeout) * j
         genericTimeout = Int64(sysctls.genericTimeout) * j
-        greTimeout = 30 * j
-        greStreamTimeout = 180 * j
+        greTimeout = Int64(sysctls.greTimeout) * j
+        greStreamTimeout = Int64(sysctls.greTimeoutStream) * j
         checksums = sysctls.checksum != 0
         defragmenter = Defragmenter(
             ipv4Timeout: Int64(sysctls.ipv4FragmentTime) * j, ipv6Timeout: Int64(sysctls.ipv6FragmentTimeout) * j)
@@ -209,6 +214,15 @@ public final class ConntrackModel {
         e.status.insert(.confirmed)
         noteTimeout(e.timeout)
         return table.insertUnchecked(e)
+    }
+
+    /// The counters of the live entry `entry` (found by its original tuple and zone); nil without
+    /// `nf_conntrack_acct=1` or when no such entry is in the table.
+    public func counters(for entry: ConntrackEntry) -> ConntrackCounters? {
+        guard accounting else { return nil }
+        let key = table.find(entry.original, zone: entry.zone)
+        guard key >= 0, key & 1 == 0 else { return nil }
+        return table.counters(key >> 1)
     }
 
     /// Finds the live entry with `tuple` (either direction) in `zone`; an expired one is reaped.

@@ -20,6 +20,16 @@ public struct ConntrackSysctls: Hashable, Sendable {
     public var icmpTimeout = 30
     public var icmpv6Timeout = 30
     public var genericTimeout = 600
+    public var sctpTimeoutClosed = 10
+    public var sctpTimeoutCookieWait = 3
+    public var sctpTimeoutCookieEchoed = 3
+    public var sctpTimeoutEstablished = 210
+    public var sctpTimeoutShutdownSent = 3
+    public var sctpTimeoutShutdownRecd = 3
+    public var sctpTimeoutShutdownAckSent = 3
+    public var sctpTimeoutHeartbeatSent = 30
+    public var greTimeout = 30
+    public var greTimeoutStream = 180
     public var checksum = 1
     public var max = 262_144
     public var buckets = 262_144
@@ -27,6 +37,11 @@ public struct ConntrackSysctls: Hashable, Sendable {
     public var ipv4FragmentTime = 30
     /// `net.netfilter.nf_conntrack_frag6_timeout`.
     public var ipv6FragmentTimeout = 60
+    /// `nf_conntrack_acct`: per-direction packet and byte counters on entries made while it is 1.
+    public var accounting = 0
+    /// `nf_conntrack_timestamp`: start/stop times on entries. Accepted; it changes nothing the
+    /// model reports (`conntrack -L -o extended` prints no timestamps).
+    public var timestamp = 0
 
     public init() {}
 
@@ -51,10 +66,22 @@ public struct ConntrackSysctls: Hashable, Sendable {
         ("nf_conntrack_icmp_timeout", \.icmpTimeout),
         ("nf_conntrack_icmpv6_timeout", \.icmpv6Timeout),
         ("nf_conntrack_generic_timeout", \.genericTimeout),
+        ("nf_conntrack_sctp_timeout_closed", \.sctpTimeoutClosed),
+        ("nf_conntrack_sctp_timeout_cookie_wait", \.sctpTimeoutCookieWait),
+        ("nf_conntrack_sctp_timeout_cookie_echoed", \.sctpTimeoutCookieEchoed),
+        ("nf_conntrack_sctp_timeout_established", \.sctpTimeoutEstablished),
+        ("nf_conntrack_sctp_timeout_shutdown_sent", \.sctpTimeoutShutdownSent),
+        ("nf_conntrack_sctp_timeout_shutdown_recd", \.sctpTimeoutShutdownRecd),
+        ("nf_conntrack_sctp_timeout_shutdown_ack_sent", \.sctpTimeoutShutdownAckSent),
+        ("nf_conntrack_sctp_timeout_heartbeat_sent", \.sctpTimeoutHeartbeatSent),
+        ("nf_conntrack_gre_timeout", \.greTimeout),
+        ("nf_conntrack_gre_timeout_stream", \.greTimeoutStream),
         ("nf_conntrack_checksum", \.checksum),
         ("nf_conntrack_max", \.max),
         ("nf_conntrack_buckets", \.buckets),
         ("nf_conntrack_frag6_timeout", \.ipv6FragmentTimeout),
+        ("nf_conntrack_acct", \.accounting),
+        ("nf_conntrack_timestamp", \.timestamp),
     ]
 
     /// Sets one sysctl by name: `net.netfilter.nf_conntrack_tcp_loose`, `nf_conntrack_tcp_loose`,

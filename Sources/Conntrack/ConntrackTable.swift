@@ -19,6 +19,8 @@ public final class ConntrackTable {
         var slots: UnsafeMutablePointer<UInt64>
         var slotShift: UInt64
         var slotMask: Int
+        /// Per-entry counters, indexed like `entries`; nil unless the table keeps accounting.
+        var counters: UnsafeMutablePointer<ConntrackCounters>?
     }
 
     private let storage: UnsafeMutablePointer<Storage>
@@ -50,7 +52,9 @@ public final class ConntrackTable {
     ///   - maximum: `nf_conntrack_max` (0: unlimited).
     ///   - buckets: `nf_conntrack_buckets`.
     ///   - initialCapacity: entries to make room for up front.
-    public init(maximum: Int, buckets: Int, initialCapacity: Int = 1024) {
+    ///   - accounting: keep `ConntrackCounters` per entry (`nf_conntrack_acct=1`), in a side
+    ///     buffer allocated only then, so entries stay the same size without it.
+    public init(maximum: Int, buckets: Int, initialCapacity: Int = 1024, accounting: Bool = false) {
         self.maximum = maximum
         self.buckets = max(buckets, 1)
         entryCapacity = max(16, initialCapacity)
@@ -61,10 +65,12 @@ public final class ConntrackTable {
         storage.initialize(
             to: Storage(
                 entries: .allocate(capacity: entryCapacity), slots: slots, slotShift: UInt64(32 - slotCount.trailingZeroBitCount),
-                slotMask: slotCount - 1))
+                slotMask: slotCount - 1,
+                counters: accounting ? .allocate(capacity: entryCapacity) : nil))
     }
 
     deinit {
+        storage.pointee.counters?.deallocate()
         entries.deallocate()
         slots.deallocate()
         storage.deallocate()
@@ -79,6 +85,7 @@ public final class ConntrackTable {
     /// Bytes held by the table's buffers (entries, index, free list).
     public var allocatedBytes: Int {
         entryCapacity * MemoryLayout<ConntrackEntry>.stride + (slotMask + 1) * 8 + freeList.capacity * 4
+            + (accounting ? entryCapacity * MemoryLayout<ConntrackCounters>.stride : 0)
     }
 
     // MARK: Access
@@ -90,6 +97,20 @@ public final class ConntrackTable {
     public subscript(index: Int) -> ConntrackEntry {
         get { entries[index] }
         set { entries[index] = newValue }
+    }
+
+    /// Whether the table keeps counters (`nf_conntrack_acct=1`).
+    public var accounting: Bool { storage.pointee.counters != nil }
+
+    /// The counters of the live entry at `index`; nil when the table keeps no accounting.
+    public func counters(_ index: Int) -> ConntrackCounters? {
+        storage.pointee.counters.map { $0[index] }
+    }
+
+    /// Adds one packet of `bytes` to the entry at `index` in `direction` (no-op without accounting).
+    @inline(__always)
+    public func account(_ index: Int, direction: UInt8, bytes: Int) {
+        if let counters = storage.pointee.counters { counters[index].add(direction: direction, bytes: bytes) }
     }
 
     /// Indices of the live entries, in storage order.
@@ -144,6 +165,7 @@ public final class ConntrackTable {
             used += 1
         }
         (entries + index).initialize(to: entry)
+        if let counters = storage.pointee.counters { (counters + index).initialize(to: ConntrackCounters()) }
         count += 1
         addSlot(hash: entry.original.hash(zone: entry.zone), key: index << 1)
         addSlot(hash: entry.reply.hash(zone: entry.zone), key: index << 1 | 1)
@@ -197,6 +219,12 @@ public final class ConntrackTable {
         newEntries.moveInitialize(from: entries, count: used)
         entries.deallocate()
         entries = newEntries
+        if let counters = storage.pointee.counters {
+            let newCounters = UnsafeMutablePointer<ConntrackCounters>.allocate(capacity: newCapacity)
+            newCounters.moveInitialize(from: counters, count: used)
+            counters.deallocate()
+            storage.pointee.counters = newCounters
+        }
         entryCapacity = newCapacity
         let slotCount = Self.slotCount(for: newCapacity)
         slots.deallocate()

@@ -2,6 +2,10 @@
 enum L4Verdict: Equatable {
     /// Accepted; the entry was updated.
     case accept
+    /// Accepted without `nf_ct_refresh_acct`: the timer and the counters are left alone (TCP
+    /// packets the state machine or the window check ignores, SYN retransmits before a reply,
+    /// SCTP INIT retransmits in CLOSED).
+    case ignore
     /// Not part of the connection: the packet is INVALID, the entry keeps its state (a new entry
     /// is not created).
     case invalid(StaticString)
@@ -13,7 +17,7 @@ enum L4Verdict: Equatable {
 
     static func == (a: L4Verdict, b: L4Verdict) -> Bool {
         switch (a, b) {
-        case (.accept, .accept), (.kill, .kill), (.repeatLookup, .repeatLookup), (.invalid, .invalid): true
+        case (.accept, .accept), (.ignore, .ignore), (.kill, .kill), (.repeatLookup, .repeatLookup), (.invalid, .invalid): true
         default: false
         }
     }

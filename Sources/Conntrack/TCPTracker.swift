@@ -150,7 +150,7 @@ struct TCPTracker {
                 if oldState == .lastAck { ct.tcp.lastFlags.insert(.challengeAck) }
             }
             if oldState == .synSent, index == .ack, dir == 1 { ct.tcp.lastAck = seg.acknowledgement }
-            return .accept
+            return .ignore
         case Self.invalidState:
             return .invalid("packet invalid in this state")
         case TCPConntrackState.timeWait.rawValue:
@@ -158,7 +158,7 @@ struct TCPTracker {
                 ct.tcp.lastFlags.contains(.challengeAck)
             {
                 ct.tcp.lastFlags.remove(.challengeAck)
-                return .accept
+                return .ignore
             }
         case TCPConntrackState.synSent2.rawValue:
             ct.tcp.lastFlags.insert(.simultaneousOpen)
@@ -201,7 +201,7 @@ struct TCPTracker {
         if !skipWindow {
             switch inWindow(&ct.tcp, seg, direction: dir, index: index, state: oldState) {
             case .accept: break
-            case .ignore: return .accept
+            case .ignore: return .ignore
             case .invalid(let reason):
                 handleInvalid(&ct, direction: dir, index: index, now: now)
                 return .invalid(reason)
@@ -237,7 +237,7 @@ struct TCPTracker {
 
         if !ct.status.contains(.seenReply) {
             if seg.rst { return .kill }
-            if index == .syn, oldState == .synSent { return .accept }  // no refresh on SYN retransmits
+            if index == .syn, oldState == .synSent { return .ignore }  // no refresh on SYN retransmits
             if state == .established, timeout > timeouts[Self.unackSlot] { timeout = timeouts[Self.unackSlot] }
         } else if !ct.status.contains(.assured), oldState == .synReceived || oldState == .established,
             state == .established

@@ -9,9 +9,12 @@ public final class ConntrackKfuncRuntime {
     public let model: ConntrackModel
     public let profile: ConntrackKernelProfile
     /// Objects with a reference, by table index (looked-up or inserted entries).
-    var tableObjects: [Int: ConntrackObject] = [:]
+    var tableObjects = ReferencedObjects()
     /// Zone directions of table entries whose zone does not apply to both directions.
     var zoneDirections: [ConntrackTuple: UInt8] = [:]
+    /// Objects whose last reference went back, kept to be reused (a lookup hit needs no allocation).
+    var spare: [ConntrackObject] = []
+    static let maximumSpare = 64
 
     public static let EINVAL: Int32 = 22, EPROTO: Int32 = 71, EAFNOSUPPORT: Int32 = 97, ENONET: Int32 = 64, ENOENT: Int32 = 2
     public static let ENOMEM: Int32 = 12, EBUSY: Int32 = 16, EPERM: Int32 = 1, ETIME: Int32 = 62
@@ -30,46 +33,35 @@ public final class ConntrackKfuncRuntime {
         var zoneDirection: UInt8
     }
 
-    private func field8(_ opts: [UInt8], _ i: Int) -> UInt8 { i < opts.count ? opts[i] : 0 }
-
-    private func netns(_ opts: [UInt8]) -> Int32 {
-        opts.count >= 4 ? Int32(bitPattern: UInt32(opts[0]) | UInt32(opts[1]) << 8 | UInt32(opts[2]) << 16 | UInt32(opts[3]) << 24) : 0
-    }
-
     /// Steps 2–3 of both paths: NULL tuple, opts size and reserved bytes.
-    private func checkSize(tuple: [UInt8]?, opts: [UInt8], optsSize: UInt32) -> Bool {
+    private func checkSize(tuple: UnsafeRawBufferPointer?, opts: ConntrackOpts, optsSize: UInt32) -> Bool {
         guard tuple != nil else { return false }
         if profile.zones {
             switch optsSize {
-            case 16: return field8(opts, 13) == 0 && field8(opts, 14) == 0 && field8(opts, 15) == 0
-            case 12: return field8(opts, 10) == 0 && field8(opts, 11) == 0
+            case 16: return opts[13] == 0 && opts[14] == 0 && opts[15] == 0
+            case 12: return opts[10] == 0 && opts[11] == 0
             default: return false
             }
         }
-        return optsSize == 12 && field8(opts, 10) == 0 && field8(opts, 11) == 0
+        return optsSize == 12 && opts[10] == 0 && opts[11] == 0
     }
 
-    private func parse(_ bytes: [UInt8], size: UInt32, l4proto: UInt8) -> ConntrackTuple {
-        func be32(_ i: Int) -> UInt32 { UInt32(bytes[i]) << 24 | UInt32(bytes[i + 1]) << 16 | UInt32(bytes[i + 2]) << 8 | UInt32(bytes[i + 3]) }
-        func be16(_ i: Int) -> UInt16 { UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]) }
+    private func parse(_ bytes: UnsafeRawBufferPointer, size: UInt32, l4proto: UInt8) -> ConntrackTuple {
+        func be32(_ i: Int) -> UInt32 { UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) }
+        func be16(_ i: Int) -> UInt16 { UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt16.self)) }
+        func be64(_ i: Int) -> UInt64 { UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) }
         if size == 12 {
             return ConntrackTuple(
                 source: .v4(IPv4Address(be32(0))), destination: .v4(IPv4Address(be32(4))), protocolNumber: l4proto,
                 sourcePort: be16(8), destinationPort: be16(10))
         }
         return ConntrackTuple(
-            source: .v6(IPv6Address(bytes: bytes[0..<16])), destination: .v6(IPv6Address(bytes: bytes[16..<32])), protocolNumber: l4proto,
-            sourcePort: be16(32), destinationPort: be16(34))
-    }
-
-    private func setError(_ opts: inout [UInt8], _ errno: Int32) {
-        let v = UInt32(bitPattern: -errno)
-        while opts.count < 8 { opts.append(0) }
-        for i in 0..<4 { opts[4 + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }
+            source: .v6(IPv6Address(high: be64(0), low: be64(8))), destination: .v6(IPv6Address(high: be64(16), low: be64(24))),
+            protocolNumber: l4proto, sourcePort: be16(32), destinationPort: be16(34))
     }
 
     /// Zone id and direction from 16-byte opts (dir 0 becomes 3 and is written back).
-    private func zone(_ opts: inout [UInt8], optsSize: UInt32) -> (UInt16, UInt8) {
+    private func zone(_ opts: ConntrackOpts, optsSize: UInt32) -> (UInt16, UInt8) {
         guard profile.zones, optsSize == 16, opts.count >= 13 else { return (0, 3) }
         if opts[12] == 0 { opts[12] = 3 }
         return (UInt16(opts[10]) | UInt16(opts[11]) << 8, opts[12])
@@ -77,27 +69,50 @@ public final class ConntrackKfuncRuntime {
 
     /// `bpf_{xdp,skb}_ct_lookup`. `tuple` nil = a NULL pointer; `opts` nil = NULL opts.
     public func lookup(tuple: [UInt8]?, tupleSize: UInt32, opts: inout [UInt8]?, optsSize: UInt32) -> ConntrackObject? {
-        guard var o = opts else { return nil }
-        opts = nil  // `o` is then the only reference: writing errors into it copies nothing
-        defer { opts = o }
-        guard checkSize(tuple: tuple, opts: o, optsSize: optsSize) else { setError(&o, Self.EINVAL); return nil }
-        let l4 = field8(o, 8)
-        guard l4 == 6 || l4 == 17 else { setError(&o, Self.EPROTO); return nil }
-        let ns = netns(o)
-        guard ns >= -1 else { setError(&o, Self.EINVAL); return nil }
+        withArguments(tuple, &opts) { lookup(tuple: $0, tupleSize: tupleSize, opts: $1, optsSize: optsSize) }
+    }
+
+    /// `bpf_{xdp,skb}_ct_lookup` on the argument bytes in place: `tuple` nil = a NULL pointer;
+    /// `opts` is read and written where it lies (bytes past its end read as zero; the error is
+    /// only written when it has at least 8).
+    public func lookup(tuple: UnsafeRawBufferPointer?, tupleSize: UInt32, opts o: ConntrackOpts, optsSize: UInt32) -> ConntrackObject? {
+        guard checkSize(tuple: tuple, opts: o, optsSize: optsSize) else { o.setError(Self.EINVAL); return nil }
+        let l4 = o[8]
+        guard l4 == 6 || l4 == 17 else { o.setError(Self.EPROTO); return nil }
+        let ns = o.netns
+        guard ns >= -1 else { o.setError(Self.EINVAL); return nil }
         guard tupleSize == 12 || tupleSize == 36, let tuple, tuple.count >= Int(tupleSize) else {
-            setError(&o, Self.EAFNOSUPPORT)
+            o.setError(Self.EAFNOSUPPORT)
             return nil
         }
-        guard ns == -1 else { setError(&o, Self.ENONET); return nil }
-        let (zoneID, zoneDir) = zone(&o, optsSize: optsSize)
+        guard ns == -1 else { o.setError(Self.ENONET); return nil }
+        let (zoneID, zoneDir) = zone(o, optsSize: optsSize)
         let key = parse(tuple, size: tupleSize, l4proto: l4)
         guard let (index, direction) = find(key, zoneID: zoneID, zoneDirection: zoneDir) else {
-            setError(&o, Self.ENOENT)
+            o.setError(Self.ENOENT)
             return nil
         }
         o[9] = direction
         return reference(index)
+    }
+
+    /// Runs `body` on array arguments as the in-place entry points take them: `opts` padded to the
+    /// 8 bytes an error needs, then cut back when the call wrote no error.
+    private func withArguments(
+        _ tuple: [UInt8]?, _ opts: inout [UInt8]?, _ body: (UnsafeRawBufferPointer?, ConntrackOpts) -> ConntrackObject?
+    ) -> ConntrackObject? {
+        guard var o = opts else { return nil }
+        opts = nil  // `o` is then the only reference: writing into it copies nothing
+        defer { opts = o }
+        let count = o.count
+        if count < 8 { o += repeatElement(0, count: 8 - count) }
+        let result = o.withUnsafeMutableBytes { optsBytes in
+            let view = ConntrackOpts(optsBytes)
+            guard let tuple else { return body(nil, view) }
+            return tuple.withUnsafeBytes { body($0, view) }
+        }
+        if result != nil, count < 8 { o.removeLast(8 - count) }
+        return result
     }
 
     /// The per-direction zone id (`nf_ct_zone_id`).
@@ -125,11 +140,26 @@ public final class ConntrackKfuncRuntime {
             return object
         }
         let entry = model.table[index]
-        let object = ConntrackObject(
+        let object = makeObject(
             entry: entry, zoneDirection: zoneDirections.isEmpty ? 3 : zoneDirections[entry.original] ?? 3, tableIndex: index)
         tableObjects[index] = object
         object.refresh()
         return object
+    }
+
+    /// A new object, or a spare one nobody else holds, reset to what a new one would be.
+    private func makeObject(entry: ConntrackEntry, zoneDirection: UInt8, tableIndex: Int?) -> ConntrackObject {
+        while var object = spare.popLast() {
+            guard isKnownUniquelyReferenced(&object) else { continue }
+            object.reset(entry: entry, zoneDirection: zoneDirection, tableIndex: tableIndex)
+            return object
+        }
+        return ConntrackObject(entry: entry, zoneDirection: zoneDirection, tableIndex: tableIndex)
+    }
+
+    /// Keeps an object whose last reference went back for `makeObject`.
+    private func recycle(_ object: ConntrackObject) {
+        if spare.count < Self.maximumSpare { spare.append(object) }
     }
 
     private func syncFromTable(_ object: ConntrackObject) {
@@ -143,22 +173,24 @@ public final class ConntrackKfuncRuntime {
 
     /// `bpf_{xdp,skb}_ct_alloc`.
     public func alloc(tuple: [UInt8]?, tupleSize: UInt32, opts: inout [UInt8]?, optsSize: UInt32) -> ConntrackObject? {
-        guard var o = opts else { return nil }
-        opts = nil  // `o` is then the only reference: writing errors into it copies nothing
-        defer { opts = o }
-        guard checkSize(tuple: tuple, opts: o, optsSize: optsSize) else { setError(&o, Self.EINVAL); return nil }
-        let ns = netns(o)
-        guard ns >= -1 else { setError(&o, Self.EINVAL); return nil }
-        let l4 = field8(o, 8)
-        guard l4 == 6 || l4 == 17 else { setError(&o, Self.EPROTO); return nil }
+        withArguments(tuple, &opts) { alloc(tuple: $0, tupleSize: tupleSize, opts: $1, optsSize: optsSize) }
+    }
+
+    /// `bpf_{xdp,skb}_ct_alloc` on the argument bytes in place (as `lookup(tuple:tupleSize:opts:optsSize:)`).
+    public func alloc(tuple: UnsafeRawBufferPointer?, tupleSize: UInt32, opts o: ConntrackOpts, optsSize: UInt32) -> ConntrackObject? {
+        guard checkSize(tuple: tuple, opts: o, optsSize: optsSize) else { o.setError(Self.EINVAL); return nil }
+        let ns = o.netns
+        guard ns >= -1 else { o.setError(Self.EINVAL); return nil }
+        let l4 = o[8]
+        guard l4 == 6 || l4 == 17 else { o.setError(Self.EPROTO); return nil }
         guard tupleSize == 12 || tupleSize == 36, let tuple, tuple.count >= Int(tupleSize) else {
-            setError(&o, Self.EAFNOSUPPORT)
+            o.setError(Self.EAFNOSUPPORT)
             return nil
         }
-        guard ns == -1 else { setError(&o, Self.ENONET); return nil }
-        let (zoneID, zoneDir) = zone(&o, optsSize: optsSize)
+        guard ns == -1 else { o.setError(Self.ENONET); return nil }
+        let (zoneID, zoneDir) = zone(o, optsSize: optsSize)
         if model.table.maximum > 0, model.table.count >= model.table.maximum {
-            setError(&o, Self.ENOMEM)
+            o.setError(Self.ENOMEM)
             return nil
         }
         let original = parse(tuple, size: tupleSize, l4proto: l4)
@@ -166,7 +198,7 @@ public final class ConntrackKfuncRuntime {
         entry.zone = zoneID
         entry.timeout = 10 * model.hz
         if profile.allocConfirms { entry.timeout += model.now }
-        let object = ConntrackObject(entry: entry, zoneDirection: zoneDir, tableIndex: nil)
+        let object = makeObject(entry: entry, zoneDirection: zoneDir, tableIndex: nil)
         object.refresh()
         return object
     }
@@ -195,7 +227,7 @@ public final class ConntrackKfuncRuntime {
         writeBack(object)
         object.references -= 1
         if object.references <= 0, let index = object.tableIndex, tableObjects[index] === object { tableObjects[index] = nil }
-        if object.references > 0 { object.refresh() }
+        if object.references > 0 { object.refresh() } else { recycle(object) }
     }
 
     /// Writes an object's mark, status and timeout to its table entry (if it is still there).

@@ -26,6 +26,16 @@ public final class ConntrackObject {
 
     deinit { storage.deallocate() }
 
+    /// Makes a spare object what `init` would have made (zeroed bytes, one reference, no NAT).
+    func reset(entry: ConntrackEntry, zoneDirection: UInt8, tableIndex: Int?) {
+        storage.initializeMemory(as: UInt8.self, repeating: 0, count: ConntrackKernelTypes.Offset.size)
+        self.entry = entry
+        self.zoneDirection = zoneDirection
+        self.tableIndex = tableIndex
+        references = 1
+        natDone = 0
+    }
+
     /// Whether the object is an `nf_conn___init` (allocated, not inserted).
     public var isAllocated: Bool { tableIndex == nil }
 
@@ -53,7 +63,7 @@ public final class ConntrackObject {
     private func write(_ tuple: ConntrackTuple, direction: Int) {
         let base = ConntrackKernelTypes.Offset.tuple(direction)
         func address(_ high: UInt64, _ low: UInt64, at offset: Int) {
-            for i in 0..<16 { storage.storeBytes(of: 0, toByteOffset: base + offset + i, as: UInt8.self) }
+            (storage + base + offset).initializeMemory(as: UInt8.self, repeating: 0, count: 16)
             if tuple.isIPv6 {
                 storage.storeBytes(of: high.bigEndian, toByteOffset: base + offset, as: UInt64.self)
                 storage.storeBytes(of: low.bigEndian, toByteOffset: base + offset + 8, as: UInt64.self)

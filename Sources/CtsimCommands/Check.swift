@@ -28,12 +28,8 @@ struct Check: ParsableCommand {
         let mode: SuiteRunner.Mode = update ? .update : .check
         let outcomes = try selection.execute(suite, cases: cases, mode: mode)
         if let junit {
-            do {
-                try Data(JUnitReport.xml(suite: suite, outcomes: outcomes).utf8).write(
-                    to: URL(fileURLWithPath: junit), options: .atomic)
-            } catch {
-                throw CommandFailure(
-                    .badInput, "\(junit): cannot write the JUnit report: \(error.localizedDescription)")
+            if let failure = OutputFile.save(Array(JUnitReport.xml(suite: suite, outcomes: outcomes).utf8), to: junit) {
+                throw CommandFailure(.badInput, "\(junit): cannot write the JUnit report: \(failure)")
             }
         }
         if json {

@@ -32,7 +32,7 @@ public struct Ctsim: ParsableCommand {
             try command.run()
             code = 0
         } catch let failure as CommandFailure {
-            if !failure.message.isEmpty { Output.err("ctsim: \(failure.message)") }
+            if !failure.message.isEmpty { Output.err("ctsim: \(StderrLine.sanitized(failure.message))") }
             code = failure.code.rawValue
         } catch {
             let exit = exitCode(for: error)
@@ -44,7 +44,7 @@ public struct Ctsim: ParsableCommand {
             } else {
                 let message = Self.message(for: error)
                 let first = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid invocation"
-                Output.err("ctsim: \(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first) (see 'ctsim --help')")
+                Output.err("ctsim: \(StderrLine.sanitized(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first)) (see 'ctsim --help')")
                 code = CommandFailure.Code.badInput.rawValue
             }
         }

@@ -85,7 +85,7 @@ enum DiffCompare {
                 differences.append(Difference(kind: "entry", subject: k, field: nil, kernel: entry, simulated: .null))
                 continue
             }
-            for field in ["state", "reply", "mark", "zone"] where entry[field].map(canonical) != other[field].map(canonical) {
+            for field in ["state", "sctp_state", "reply", "mark", "zone"] where entry[field].map(canonical) != other[field].map(canonical) {
                 differences.append(
                     Difference(kind: "entry", subject: k, field: field, kernel: entry[field] ?? .null, simulated: other[field] ?? .null))
             }

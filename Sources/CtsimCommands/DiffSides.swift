@@ -1,5 +1,7 @@
+import BPFObject
 import Conntrack
 import ConntrackKfuncs
+import Foundation
 import KernelBackend
 import Packets
 import Replay
@@ -52,6 +54,16 @@ enum DiffKernel {
     /// Checks that `path` is a BPF object libbpf opens and that `program` names one of its
     /// programs (or that it has one program when nil): exit 2 otherwise. Needs no privileges.
     static func checkObject(_ path: String, program: String?, requireSingle: Bool) throws {
+        // libbpf 1.1 trusts an object's BTF (a FUNC whose type id is out of range made it
+        // SIGSEGV): the simulator's loader, which checks every ELF and BTF field, reads it first.
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(.badInput, "\(path): cannot read the file")
+        }
+        do {
+            _ = try BPFObjectFile(bytes: [UInt8](data), fileName: path)
+        } catch {
+            throw CommandFailure(.badInput, "\(path): \(error)")
+        }
         do {
             let object = try KernelBPFObject(path: path)
             if program != nil || requireSingle { _ = try object.program(named: program) }

@@ -68,8 +68,9 @@ struct DiffTable: ParsableCommand {
 import Glibc
 #endif
 
-/// The whole file at `path` (open/read), errors as the errno text.
-func readFile(_ path: String) throws(KernelError) -> [UInt8] {
+/// The whole file at `path` (open/read), errors as the errno text. More than `limit` bytes (as
+/// /dev/zero gives) is EFBIG, not an allocation failure.
+func readFile(_ path: String, limit: Int = 1 << 30) throws(KernelError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw KernelError(.systemCall, KernelError.errnoDescription(errno), errno: errno) }
     defer { close(fd) }
@@ -81,5 +82,6 @@ func readFile(_ path: String) throws(KernelError) -> [UInt8] {
         if n < 0 { throw KernelError(.systemCall, KernelError.errnoDescription(errno), errno: errno) }
         if n == 0 { return bytes }
         bytes.append(contentsOf: chunk[0..<n])
+        if bytes.count > limit { throw KernelError(.systemCall, KernelError.errnoDescription(EFBIG), errno: EFBIG) }
     }
 }

@@ -43,7 +43,7 @@ struct Plugin: ParsableCommand {
             var w = word
             if w.hasPrefix("0x") || w.hasPrefix("0X") { w = w.dropFirst(2) }
             guard !w.isEmpty, w.count <= 2, let b = UInt8(w, radix: 16) else {
-                throw CommandFailure(.badInput, "\(what): '\(word)' is not a hex byte")
+                throw CommandFailure(.badInput, "\(what): '\(word.prefix(16))\(word.count > 16 ? "..." : "")' is not a hex byte")
             }
             bytes.append(b)
         }

@@ -48,8 +48,8 @@ struct RunCommand: ParsableCommand {
         if let fault = last.fault { throw CommandFailure(.negative, "\(session.name): the run faulted: \(fault)") }
         let value = last.returnValue ?? 0
         if let dataOut {
-            guard FileManager.default.createFile(atPath: dataOut, contents: Data(last.packet)) else {
-                throw CommandFailure(.badInput, "\(dataOut): cannot write the file")
+            if let failure = OutputFile.save(last.packet, to: dataOut) {
+                throw CommandFailure(.badInput, "\(dataOut): cannot write the file: \(failure)")
             }
         }
         Output.out("Return value: \(UInt32(truncatingIfNeeded: value)), action \(session.action(value))")

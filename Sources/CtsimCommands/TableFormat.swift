@@ -1,3 +1,4 @@
+import Conntrack
 import KernelBackend
 
 /// The two formats of a conntrack table shared by `ctsim track` and `ctsim table --live`:
@@ -11,7 +12,8 @@ enum TableFormat {
             + entry.conntrackListLine()
     }
 
-    /// The contract's protocol name: tcp, udp, icmp, icmpv6, or the number as a string.
+    /// The contract's protocol name: tcp, udp, icmp, icmpv6, or the number as a string (SCTP is
+    /// "132"; its name is in the text format, and `protonum` says the same in every case).
     static func protocolName(_ number: UInt8) -> String {
         switch number {
         case 6: "tcp"
@@ -22,9 +24,11 @@ enum TableFormat {
         }
     }
 
-    static func tuple(_ tuple: KernelConntrackEntry.Tuple) -> JSON {
+    static func tuple(_ tuple: KernelConntrackEntry.Tuple, gre: Bool = false) -> JSON {
         var members: [(String, JSON)] = [("src", .string(tuple.source.description)), ("dst", .string(tuple.destination.description))]
         switch tuple.layer4 {
+        case .ports(let source, let destination) where gre:
+            members += [("srckey", .int(Int(source))), ("dstkey", .int(Int(destination)))]
         case .ports(let source, let destination):
             members += [("sport", .int(Int(source))), ("dport", .int(Int(destination)))]
         case .icmp(let type, let code, let id):
@@ -37,17 +41,31 @@ enum TableFormat {
 
     /// One ENTRY object (contract.md).
     static func json(_ entry: KernelConntrackEntry) -> JSON {
-        .object([
+        var members: [(String, JSON)] = [
             ("family", .string(entry.family.rawValue)),
             ("protocol", .string(protocolName(entry.protocolNumber))),
             ("protonum", .int(Int(entry.protocolNumber))),
             ("state", entry.tcpState.map { .string($0.name) } ?? .null),
             ("timeout", .int(Int(entry.timeout))),
-            ("original", tuple(entry.original)),
-            ("reply", tuple(entry.reply)),
+            ("original", tuple(entry.original, gre: entry.protocolNumber == 47)),
+            ("reply", tuple(entry.reply, gre: entry.protocolNumber == 47)),
             ("status", .array(entry.status.names.map { .string($0) })),
             ("mark", .int(Int(entry.mark))),
             ("zone", .int(Int(entry.zone))),
-        ])
+        ]
+        // An addition to the contract's ENTRY, whose `state` is TCP's alone.
+        if let sctp = entry.sctpState { members.append(("sctp_state", .string(sctp.name))) }
+        // Also an addition: the counters, present only with `nf_conntrack_acct=1`.
+        if let o = entry.originalCounters, let r = entry.replyCounters {
+            members.append(
+                (
+                    "counters",
+                    .object([
+                        ("original", .object([("packets", .uint(o.packets)), ("bytes", .uint(o.bytes))])),
+                        ("reply", .object([("packets", .uint(r.packets)), ("bytes", .uint(r.bytes))])),
+                    ])
+                ))
+        }
+        return .object(members)
     }
 }

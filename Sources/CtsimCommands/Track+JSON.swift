@@ -8,6 +8,8 @@ extension ConntrackTuple {
             members += [("type", .int(Int(icmpType))), ("code", .int(Int(icmpCode))), ("id", .int(Int(icmpID)))]
         } else if hasPorts {
             members += [("sport", .int(Int(sourcePort))), ("dport", .int(Int(destinationPort)))]
+        } else if protocolNumber == 47 {
+            members += [("srckey", .int(Int(sourcePort))), ("dstkey", .int(Int(destinationPort)))]
         }
         return .object(members)
     }
@@ -15,11 +17,12 @@ extension ConntrackTuple {
 
 extension ConntrackEntry {
     /// The contract's ENTRY object.
-    func json(now: Int64, hz: Int64, timeout: Int64? = nil) -> JSON {
-        let name = ConntrackListFormat.protocolName(protocolNumber)
-        return .object([
+    /// With `counters` (`nf_conntrack_acct=1`), an added `"counters": {"original": {"packets",
+    /// "bytes"}, "reply": {...}}`.
+    func json(now: Int64, hz: Int64, timeout: Int64? = nil, counters: ConntrackCounters? = nil) -> JSON {
+        var members: [(String, JSON)] = [
             ("family", .string(isIPv6 ? "ipv6" : "ipv4")),
-            ("protocol", .string(name == "unknown" ? String(protocolNumber) : name)),
+            ("protocol", .string(TableFormat.protocolName(protocolNumber))),
             ("protonum", .int(Int(protocolNumber))),
             ("state", tcpState.map { .string($0.name) } ?? .null),
             ("timeout", .int(timeout ?? remainingSeconds(now: now, hz: hz))),
@@ -28,7 +31,17 @@ extension ConntrackEntry {
             ("status", .array(status.names.map { .string($0) })),
             ("mark", .int(Int(mark))),
             ("zone", .int(Int(zone))),
-        ])
+        ]
+        // An addition to the contract's ENTRY, whose `state` is TCP's alone.
+        if let sctp = sctpState { members.append(("sctp_state", .string(sctp.name))) }
+        if let counters {
+            func direction(_ d: UInt8) -> JSON {
+                let c = counters.direction(d)
+                return .object([("packets", .uint(c.packets)), ("bytes", .uint(c.bytes))])
+            }
+            members.append(("counters", .object([("original", direction(0)), ("reply", direction(1))])))
+        }
+        return .object(members)
     }
 }
 

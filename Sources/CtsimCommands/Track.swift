@@ -92,13 +92,15 @@ struct Track: ParsableCommand {
         if json {
             var members: [(String, JSON)] = [
                 ("packets", .int(model.statistics.packets)),
-                ("conntrack", .array(model.entries.map { $0.json(now: model.now, hz: model.hz) })),
+                ("conntrack", .array(model.entries.map { $0.json(now: model.now, hz: model.hz, counters: model.counters(for: $0)) })),
                 ("statistics", model.statistics.json),
             ]
             if events { members.append(("events", .array(eventLines))) }
             Output.out(JSON.object(members).serialized())
         } else {
-            for entry in model.entries { Output.out(entry.conntrackListLine(now: model.now, hz: model.hz)) }
+            for entry in model.entries {
+                Output.out(entry.conntrackListLine(now: model.now, hz: model.hz, counters: model.counters(for: entry)))
+            }
         }
     }
 

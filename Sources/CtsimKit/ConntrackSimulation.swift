@@ -15,8 +15,17 @@ public final class ConntrackSimulation {
     ///   - hz: jiffies per second (`CONFIG_HZ`).
     /// - Throws: `CtsimKitError` of kind `.badSetting` for an unknown sysctl or a bad value.
     public init(sysctls: [String: String] = [:], hz: Int = 250) throws(CtsimKitError) {
-        model = ConntrackModel(sysctls: try Self.settings(sysctls), hz: hz)
+        model = ConntrackModel(sysctls: try Self.settings(sysctls), hz: try Self.checked(hz: hz))
         model.recordsEvents = true
+    }
+
+    /// `hz` when the model can use it: 1 ... 10000, as `ctsim track --hz` takes it (a huge HZ
+    /// overflowed the timeouts in jiffies and trapped).
+    static func checked(hz: Int) throws(CtsimKitError) -> Int {
+        guard (1...10_000).contains(hz) else {
+            throw CtsimKitError(.badSetting, "hz \(hz) is outside 1 ... 10000")
+        }
+        return hz
     }
 
     static func settings(_ sysctls: [String: String]) throws(CtsimKitError) -> ConntrackSysctls {

@@ -71,7 +71,8 @@ public final class SimulatedProgram<Verdict: ProgramVerdict> {
     ) throws(CtsimKitError) {
         var file = try Self.open(bytes, named: objectName)
         try Self.set(constants, in: &file, objectName: objectName)
-        let model = ConntrackModel(sysctls: try ConntrackSimulation.settings(sysctls), hz: hz)
+        let model = ConntrackModel(
+            sysctls: try ConntrackSimulation.settings(sysctls), hz: try ConntrackSimulation.checked(hz: hz))
         let session = try Self.load(file, program: program, kernel: kernel, model: model, objectName: objectName)
         let verification = Self.verify(session)
         guard verification.accepted else {
@@ -129,7 +130,8 @@ public final class SimulatedProgram<Verdict: ProgramVerdict> {
             try checkKind(file.programs[0].type, program: file.programs[0].name, objectName: objectName)
         }
         do {
-            return try ProgramSession(file: file, programName: program, profile: kernel.profile, model: model)
+            return try ProgramSession(
+                file: file, programName: program, profile: kernel.profile, model: model, verifierLogLevel: 1)
         } catch {
             throw CtsimKitError(
                 .load,
@@ -151,7 +153,7 @@ public final class SimulatedProgram<Verdict: ProgramVerdict> {
     }
 
     static func verify(_ session: ProgramSession) -> Verification {
-        let verdict = ProgramVerification.verify(session.loaded, registry: session.registry)
+        let verdict = session.verification  // verified once, when the session loaded it
         return Verification(
             accepted: verdict.accepted, error: verdict.error, processedInstructions: verdict.processedInstructions,
             log: verdict.log)

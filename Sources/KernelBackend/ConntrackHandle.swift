@@ -127,7 +127,8 @@ private final class DumpContext {
             }
         }
         let isICMP = protocolNumber == 1 || protocolNumber == 58
-        let hasPorts = [6, 17, 33, 132, 136].contains(protocolNumber)
+        // GRE's keys travel in the port attributes (`nf_ct_port_tuple_to_nlattr`).
+        let hasPorts = [6, 17, 33, 47, 132, 136].contains(protocolNumber)
         func ports(_ source: nf_conntrack_attr, _ destination: nf_conntrack_attr) -> KernelConntrackEntry.Layer4 {
             .ports(
                 source: UInt16(bigEndian: nfct_get_attr_u16(ct, source)),
@@ -165,6 +166,9 @@ private final class DumpContext {
             zone: nfct_get_attr_u16(ct, ATTR_ZONE),
             use: nfct_get_attr_u32(ct, ATTR_USE),
             id: nfct_get_attr_u32(ct, ATTR_ID))
+        if protocolNumber == 132, isSet(ct, ATTR_SCTP_STATE) {
+            entry.sctpState = SCTPConntrackState(rawValue: nfct_get_attr_u8(ct, ATTR_SCTP_STATE))
+        }
         if isSet(ct, ATTR_ORIG_ZONE) { entry.originalZone = nfct_get_attr_u16(ct, ATTR_ORIG_ZONE) }
         if isSet(ct, ATTR_REPL_ZONE) { entry.replyZone = nfct_get_attr_u16(ct, ATTR_REPL_ZONE) }
         if isSet(ct, ATTR_ORIG_COUNTER_PACKETS), isSet(ct, ATTR_ORIG_COUNTER_BYTES) {

@@ -16,7 +16,8 @@ extension KernelConntrackEntry {
     public func conntrackListLine(now: Int64? = nil) -> String {
         var format = ConntrackListFormat(
             family: family.number, protocolNumber: protocolNumber, timeout: Int64(timeout), tcpState: tcpState,
-            original: original.description, reply: reply.description, status: status)
+            original: tupleText(original), reply: tupleText(reply), status: status)
+        format.stateName = sctpState?.name
         format.originalZone = originalZone
         format.replyZone = replyZone
         format.originalCounters = originalCounters.map { ($0.packets, $0.bytes) }
@@ -31,5 +32,11 @@ extension KernelConntrackEntry {
         format.helper = helper
         format.use = use
         return format.text
+    }
+
+    /// A tuple's text; GRE's keys (held as ports) print as `srckey=0x.. dstkey=0x..`.
+    func tupleText(_ tuple: Tuple) -> String {
+        guard protocolNumber == 47, case .ports(let source, let destination) = tuple.layer4 else { return tuple.description }
+        return "src=\(tuple.source) dst=\(tuple.destination) srckey=0x\(String(source, radix: 16)) dstkey=0x\(String(destination, radix: 16))"
     }
 }

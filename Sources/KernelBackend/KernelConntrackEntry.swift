@@ -63,6 +63,8 @@ public struct KernelConntrackEntry: Hashable, Sendable {
     public var reply: Tuple
     /// The TCP state; nil for other protocols.
     public var tcpState: TCPConntrackState?
+    /// The SCTP state; nil for other protocols.
+    public var sctpState: SCTPConntrackState?
     public var status: ConntrackStatus
     /// Remaining lifetime in whole seconds.
     public var timeout: UInt32

@@ -50,7 +50,7 @@ public enum CaseRunner {
             conntrack: [], globals: [:],
             trace: nil)
         if c.options.verify {
-            let verdict = ProgramVerification.verify(session.loaded, registry: session.registry)
+            let verdict = session.verification  // verified once, when the session loaded it
             result.verifier = CaseResult.Verifier(
                 accepted: verdict.accepted, error: verdict.accepted ? nil : verdict.error ?? "(no message)")
             if !verdict.accepted {

@@ -33,19 +33,25 @@ public final class ConntrackKfuncBinding {
     public var heldReferences: Int { held.count }
 
     /// The implementations by kfunc name, for `KfuncTable(registry:programType:implementations:)`.
-    public func implementations() -> [String: HelperFunction] {
-        [
-            "bpf_xdp_ct_lookup": xdpLookup, "bpf_skb_ct_lookup": skbLookup, "bpf_xdp_ct_alloc": xdpAlloc, "bpf_skb_ct_alloc": skbAlloc,
-            "bpf_ct_insert_entry": insertEntry, "bpf_ct_release": release, "bpf_ct_set_timeout": setTimeout,
-            "bpf_ct_change_timeout": changeTimeout, "bpf_ct_set_status": setStatus, "bpf_ct_change_status": changeStatus,
-            "bpf_ct_set_nat_info": setNATInfo,
-        ]
+    /// Each is one closure straight into this binding (kept in a `Kfunc`, so taking it out of the
+    /// dictionary adds no conversion thunk to every call).
+    public func implementations() -> [String: Kfunc] {
+        var table: [String: Kfunc] = [:]
+        func add(_ name: String, _ function: @escaping HelperFunction) { table[name] = Kfunc(name: name, function) }
+        add("bpf_xdp_ct_lookup") { [self] call throws(VMError) in try lookupOrAlloc(call, name: "bpf_xdp_ct_lookup", alloc: false) }
+        add("bpf_skb_ct_lookup") { [self] call throws(VMError) in try lookupOrAlloc(call, name: "bpf_skb_ct_lookup", alloc: false) }
+        add("bpf_xdp_ct_alloc") { [self] call throws(VMError) in try lookupOrAlloc(call, name: "bpf_xdp_ct_alloc", alloc: true) }
+        add("bpf_skb_ct_alloc") { [self] call throws(VMError) in try lookupOrAlloc(call, name: "bpf_skb_ct_alloc", alloc: true) }
+        add("bpf_ct_insert_entry") { [self] call throws(VMError) in try insertEntry(call) }
+        add("bpf_ct_release") { [self] call throws(VMError) in try release(call) }
+        add("bpf_ct_set_timeout") { [self] call throws(VMError) in try setTimeout(call) }
+        add("bpf_ct_change_timeout") { [self] call throws(VMError) in try changeTimeout(call) }
+        add("bpf_ct_set_status") { [self] call throws(VMError) in try status(call, "bpf_ct_set_status", allocated: true) }
+        add("bpf_ct_change_status") { [self] call throws(VMError) in try status(call, "bpf_ct_change_status", allocated: false) }
+        add("bpf_ct_set_nat_info") { [self] call throws(VMError) in try setNATInfo(call) }
+        return table
     }
 
-    func xdpLookup(_ call: HelperCall) throws(VMError) -> HelperOutcome { try lookupOrAlloc(call, name: "bpf_xdp_ct_lookup", alloc: false) }
-    func skbLookup(_ call: HelperCall) throws(VMError) -> HelperOutcome { try lookupOrAlloc(call, name: "bpf_skb_ct_lookup", alloc: false) }
-    func xdpAlloc(_ call: HelperCall) throws(VMError) -> HelperOutcome { try lookupOrAlloc(call, name: "bpf_xdp_ct_alloc", alloc: true) }
-    func skbAlloc(_ call: HelperCall) throws(VMError) -> HelperOutcome { try lookupOrAlloc(call, name: "bpf_skb_ct_alloc", alloc: true) }
 
     func insertEntry(_ call: HelperCall) throws(VMError) -> HelperOutcome {
         let (tag, object) = try self.object(call, call.r1, "bpf_ct_insert_entry", allocated: true)
@@ -78,8 +84,6 @@ public final class ConntrackKfuncBinding {
         return .value(UInt64(bitPattern: Int64(r)))
     }
 
-    func setStatus(_ call: HelperCall) throws(VMError) -> HelperOutcome { try status(call, "bpf_ct_set_status", allocated: true) }
-    func changeStatus(_ call: HelperCall) throws(VMError) -> HelperOutcome { try status(call, "bpf_ct_change_status", allocated: false) }
 
     func status(_ call: HelperCall, _ name: String, allocated: Bool) throws(VMError) -> HelperOutcome {
         let (_, object) = try self.object(call, call.r1, name, allocated: allocated)
@@ -99,29 +103,72 @@ public final class ConntrackKfuncBinding {
 
     func lookupOrAlloc(_ call: HelperCall, name: String, alloc: Bool) throws(VMError) -> HelperOutcome {
         let tupleSize = UInt32(truncatingIfNeeded: call.r3), optsSize = UInt32(truncatingIfNeeded: call.r5)
+        let optsCount = min(max(Int(optsSize), 8), 16)
+        let memory = call.machine.memory
+        // The arguments in place: the tuple copied to the host stack (it may overlap opts), opts
+        // read and written where it lies. Opts that can be read but not written take the copying
+        // path, which faults after the call as it always did.
+        let tupleCount = tupleSize == 12 || tupleSize == 36 ? Int(tupleSize) : 0
+        var source: UnsafeMutableRawPointer? = nil
+        if call.r2 != 0, tupleCount > 0 {
+            guard let p = memory.pointer(call.r2, size: tupleCount, write: false) else {
+                throw unreadable(call, call.r2, tupleCount, name, "bpf_tuple")
+            }
+            source = p
+        }
+        var optsPointer: UnsafeMutableRawPointer? = nil
+        if call.r4 != 0 {
+            guard let p = memory.pointer(call.r4, size: optsCount, write: true) else {
+                guard memory.pointer(call.r4, size: optsCount, write: false) != nil else {
+                    throw unreadable(call, call.r4, optsCount, name, "opts")
+                }
+                return try lookupOrAllocCopying(call, name: name, alloc: alloc)
+            }
+            optsPointer = p
+        }
+        return try withUnsafeTemporaryAllocation(byteCount: 36, alignment: 8) { buffer throws(VMError) -> HelperOutcome in
+            var tuple: UnsafeRawBufferPointer? = nil
+            if call.r2 != 0 {
+                if let source { buffer.baseAddress!.copyMemory(from: source, byteCount: tupleCount) }
+                tuple = UnsafeRawBufferPointer(start: buffer.baseAddress, count: tupleCount)
+            }
+            guard let optsPointer else {
+                if tracing { record(name, "ctx, \(tuple.map { describe($0, size: tupleSize) } ?? "NULL"), \(tupleSize), opts, \(optsSize)", "NULL", 0) }
+                return .value(0)
+            }
+            let opts = ConntrackOpts(UnsafeMutableRawBufferPointer(start: optsPointer, count: optsCount))
+            let object = alloc
+                ? runtime.alloc(tuple: tuple, tupleSize: tupleSize, opts: opts, optsSize: optsSize)
+                : runtime.lookup(tuple: tuple, tupleSize: tupleSize, opts: opts, optsSize: optsSize)
+            let address = object.map { hand($0, machine: call.machine) } ?? 0
+            if tracing {
+                let t = tuple.map { describe($0, size: tupleSize) } ?? "NULL"
+                record(name, "ctx, \(t), \(tupleSize), opts, \(optsSize)", address == 0 ? "NULL" : "nf_conn", object == nil ? opts.error : 0)
+            }
+            return .value(address)
+        }
+    }
+
+    /// The copying form, for opts the program may read but not write: the call runs on copies,
+    /// then writing opts back faults.
+    @inline(never)
+    func lookupOrAllocCopying(_ call: HelperCall, name: String, alloc: Bool) throws(VMError) -> HelperOutcome {
+        let tupleSize = UInt32(truncatingIfNeeded: call.r3), optsSize = UInt32(truncatingIfNeeded: call.r5)
         var tuple: [UInt8]? = nil
         if call.r2 != 0 {
             tuple = tupleSize == 12 || tupleSize == 36 ? try bytes(call, call.r2, Int(tupleSize), name, "bpf_tuple") : []
         }
-        var opts: [UInt8]? = nil
-        let optsCount = min(max(Int(optsSize), 8), 16)
-        if call.r4 != 0 { opts = try bytes(call, call.r4, optsCount, name, "opts") }
-        let object = alloc
+        var opts: [UInt8]? = try bytes(call, call.r4, min(max(Int(optsSize), 8), 16), name, "opts")
+        _ = alloc
             ? runtime.alloc(tuple: tuple, tupleSize: tupleSize, opts: &opts, optsSize: optsSize)
             : runtime.lookup(tuple: tuple, tupleSize: tupleSize, opts: &opts, optsSize: optsSize)
-        var errno: Int32 = 0
-        if let opts {
-            guard call.machine.memory.write(opts, at: call.r4) else { throw call.fault("\(name): cannot write opts") }
-            if object == nil, opts.count >= 8 {
-                errno = Int32(bitPattern: UInt32(opts[4]) | UInt32(opts[5]) << 8 | UInt32(opts[6]) << 16 | UInt32(opts[7]) << 24)
-            }
-        }
-        let address = object.map { hand($0, machine: call.machine) } ?? 0
-        if tracing {
-            let t = tuple.map { describe($0, size: tupleSize) } ?? "NULL"
-            record(name, "ctx, \(t), \(tupleSize), opts, \(optsSize)", address == 0 ? "NULL" : "nf_conn", errno)
-        }
-        return .value(address)
+        throw call.fault("\(name): cannot write opts")
+    }
+
+    /// The fault `call.bytes` gives for `count` bytes at `address` it cannot read.
+    @inline(never)
+    func unreadable(_ call: HelperCall, _ address: UInt64, _ count: Int, _ name: String, _ what: StaticString) -> VMError {
+        call.fault("\(name) \(what): cannot read \(count) bytes at \(call.machine.memory.describe(address))")
     }
 
     /// `call.bytes` without building the fault's text unless it faults.
@@ -131,7 +178,7 @@ public final class ConntrackKfuncBinding {
         return try call.bytes(address, count: count, "\(name) \(what)")
     }
 
-    func describe(_ t: [UInt8], size: UInt32) -> String {
+    func describe(_ t: UnsafeRawBufferPointer, size: UInt32) -> String {
         guard size == 12, t.count >= 12 else { return "tuple" }
         return "\(t[0]).\(t[1]).\(t[2]).\(t[3]):\(UInt16(t[8]) << 8 | UInt16(t[9])) -> \(t[4]).\(t[5]).\(t[6]).\(t[7]):\(UInt16(t[10]) << 8 | UInt16(t[11]))"
     }

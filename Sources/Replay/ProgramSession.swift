@@ -103,10 +103,12 @@ public final class ProgramSession {
             xdpContext = XDPContext()
             skbContext = nil
             machine.contextAccess = xdpContext
+            machine.contextPacketFields = .xdp
         } else {
             xdpContext = nil
             skbContext = SkbContext()
             machine.contextAccess = skbContext
+            machine.contextPacketFields = .skb
         }
         contextAddress = machine.setContext([], rewritten: true)
         model.advance(to: Timestamp(nanoseconds: 0))
@@ -132,7 +134,6 @@ public final class ProgramSession {
         clock.nanoseconds = UInt64(max(nanoseconds, 0))
         model.advance(to: Timestamp(nanoseconds: nanoseconds))
         machine.setPacket(bytes)
-        xdpContext?.packet = machine.packet
         if let skb = skbContext {
             skb.prepare(bytes: bytes)
             skb.tstamp = 0
@@ -143,7 +144,6 @@ public final class ProgramSession {
         } catch {
             outcome.fault = "\(error)"
         }
-        xdpContext?.packet = nil
         outcome.instructions = machine.executedInstructions
         binding.endRun(machine: machine)
         if keepPacket { outcome.packet = machine.packet?.bytes ?? [] }

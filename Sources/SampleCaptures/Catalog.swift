@@ -7,7 +7,7 @@ public enum SampleCatalog {
         [
             tcpHandshakeClose(), tcpReset(), udpRequestReply(), icmpEcho(), ipv6Mixed(), vlanTagged(), fragments(),
             linuxCooked(), linuxCookedV2(), rawIP(), loopback(), rawIPv6LinkType(), pcapngNanoseconds(), snapLength(),
-            synFlood(), multiService(), natClient(),
+            synFlood(), multiService(), natClient(), sctpAssociation(), udpLiteGRE(),
         ]
     }
 

@@ -132,6 +132,35 @@ public enum SampleKernelTables {
             "udp      17 30 src=198.51.100.1 dst=192.0.2.53 sport=48001 dport=53 [UNREPLIED] src=192.0.2.53 dst=198.51.100.1 sport=53 dport=48001 mark=0 use=1",
             "tcp      6 120 SYN_SENT src=2001:db8::1 dst=2001:db8:1::100 sport=48002 dport=80 [UNREPLIED] src=2001:db8:1::100 dst=2001:db8::1 sport=80 dport=48002 mark=0 use=1",
         ],
+        "sctp-association.pcap": [
+            // Recorded from the kernel (`conntrack -L` in the router namespace after the capture,
+            // the model agreeing line for line). An INIT from NONE leaves CLOSED (10 s); INIT_ACK
+            // makes it COOKIE_WAIT (3 s); COOKIE_ACK ESTABLISHED (210 s) and ASSURED. SHUTDOWN_COMPLETE
+            // and ABORT end in CLOSED. The bad-CRC INIT and the out-of-the-blue DATA make no entry;
+            // the port unreachable quoting the lone INIT is RELATED and leaves it UNREPLIED.
+            "sctp     132 10 CLOSED src=198.51.100.1 dst=192.0.2.10 sport=48000 dport=36412 src=192.0.2.10 dst=198.51.100.1 sport=36412 dport=48000 [ASSURED] mark=0 use=1",
+            "sctp     132 10 CLOSED src=198.51.100.1 dst=192.0.2.10 sport=48001 dport=36412 src=192.0.2.10 dst=198.51.100.1 sport=36412 dport=48001 [ASSURED] mark=0 use=1",
+            "sctp     132 10 CLOSED src=198.51.100.1 dst=192.0.2.10 sport=48005 dport=2905 [UNREPLIED] src=192.0.2.10 dst=198.51.100.1 sport=2905 dport=48005 mark=0 use=1",
+            "sctp     132 3 COOKIE_WAIT src=198.51.100.1 dst=192.0.2.10 sport=48006 dport=36412 src=192.0.2.10 dst=198.51.100.1 sport=36412 dport=48006 mark=0 use=1",
+            "sctp     132 210 ESTABLISHED src=2001:db8::1 dst=2001:db8:1::10 sport=48002 dport=36412 src=2001:db8:1::10 dst=2001:db8::1 sport=36412 dport=48002 [ASSURED] mark=0 use=1",
+        ],
+        "udplite-gre.pcap": [
+            // Recorded from the kernel. UDP-Lite shares UDP's timeouts; its checksum is verified
+            // with UDP's pseudo-header protocol (17), so the datagrams checksummed as RFC 3828 says
+            // (protocol 136) are INVALID and leave no entry, as do a zero checksum and a coverage
+            // of 4. A reply makes UDP-Lite a stream at once (no 2 s rule). GRE: version 0 has keys 0 (replied: 180 s and ASSURED; else 30 s); version 1
+            // PPP gets the call id as dstkey; version 1 carrying IPv4 is INVALID.
+            "gre      47 180 src=198.51.100.1 dst=192.0.2.10 srckey=0x0 dstkey=0x0 src=192.0.2.10 dst=198.51.100.1 srckey=0x0 dstkey=0x0 [ASSURED] mark=0 use=1",
+            "gre      47 30 src=198.51.100.1 dst=192.0.2.20 srckey=0x0 dstkey=0x1234 [UNREPLIED] src=192.0.2.20 dst=198.51.100.1 srckey=0x1234 dstkey=0x0 mark=0 use=1",
+            "gre      47 30 src=198.51.100.1 dst=192.0.2.53 srckey=0x0 dstkey=0x0 [UNREPLIED] src=192.0.2.53 dst=198.51.100.1 srckey=0x0 dstkey=0x0 mark=0 use=1",
+            "udplite  136 30 src=198.51.100.1 dst=192.0.2.10 sport=49000 dport=5000 src=192.0.2.10 dst=198.51.100.1 sport=5000 dport=49000 mark=0 use=1",
+            "udplite  136 30 src=198.51.100.1 dst=192.0.2.10 sport=49001 dport=5001 src=192.0.2.10 dst=198.51.100.1 sport=5001 dport=49001 mark=0 use=1",
+            "gre      47 30 src=2001:db8::1 dst=2001:db8:1::10 srckey=0x0 dstkey=0x0 [UNREPLIED] src=2001:db8:1::10 dst=2001:db8::1 srckey=0x0 dstkey=0x0 mark=0 use=1",
+            "udplite  136 30 src=2001:db8::1 dst=2001:db8:1::10 sport=49005 dport=5005 [UNREPLIED] src=2001:db8:1::10 dst=2001:db8::1 sport=5005 dport=49005 mark=0 use=1",
+            // 300 bytes: accepted over IPv6; over IPv4 (49007) the check takes only the low byte
+            // of the pseudo-header length, so the true length fails.
+            "udplite  136 30 src=2001:db8::1 dst=2001:db8:1::10 sport=49008 dport=5008 [UNREPLIED] src=2001:db8:1::10 dst=2001:db8::1 sport=5008 dport=49008 mark=0 use=1",
+        ],
     ]
 
     static func handshakeAndUDP(port: Int) -> [String] {

@@ -63,6 +63,12 @@ public enum TrafficScenario: String, Sendable, Hashable, CaseIterable {
     case udpNoReplyExpired = "udp-no-reply-expired"
     case icmpExpired = "icmp-expired"
     case tcpResetExpired = "tcp-rst-expired"
+    // SCTP, UDP-Lite, GRE (the `.otherProtocols` mix)
+    case sctpAssociation = "sctp-association"
+    case sctpAbort = "sctp-abort"
+    case sctpInitOnly = "sctp-init-only"
+    case udpLiteExchange = "udplite-exchange"
+    case greTunnel = "gre-tunnel"
 
     static let tcp: [TrafficScenario] = [
         .tcpClose, .tcpEstablished, .tcpLoss, .tcpReorder, .tcpResetInWindow, .tcpResetOutOfWindow, .tcpRefused,
@@ -74,6 +80,9 @@ public enum TrafficScenario: String, Sendable, Hashable, CaseIterable {
         .icmpErrorUntracked,
     ]
     static let fragments: [TrafficScenario] = [.fragmentedUDP, .fragmentedICMP, .fragmentedTCP]
+    static let otherProtocols: [TrafficScenario] = [
+        .sctpAssociation, .sctpAbort, .sctpInitOnly, .udpLiteExchange, .greTunnel,
+    ]
     static let edge: [TrafficScenario] = [
         .udpTraceroute, .fragmentsIncomplete, .fragmentsDuplicate, .tcpOutOfWindowData, .tcpSynInEstablished,
         .icmpErrorReverse,
@@ -96,6 +105,8 @@ public enum TrafficScenario: String, Sendable, Hashable, CaseIterable {
         case .icmpEcho, .icmpEchoNoReply, .icmpOtherQuery, .icmpErrorForUDP, .icmpErrorForTCP, .icmpErrorUntracked,
             .fragmentedICMP, .icmpExpired:
             return recordICMP(into: &r, plan: &plan, random: &random)
+        case .sctpAssociation, .sctpAbort, .sctpInitOnly, .udpLiteExchange, .greTunnel:
+            return recordOtherProtocol(into: &r, plan: &plan, random: &random)
         }
     }
 }
@@ -122,14 +133,16 @@ public enum TrafficMix: String, Sendable, Hashable, CaseIterable {
     case udpStream = "udp-stream"
     /// Flows that outlive shortened timeouts (`routerSysctls`); spans ~2.7 s.
     case timeouts
+    /// 2 to 5 SCTP, UDP-Lite and GRE flows and 1 to 2 fast flows.
+    case otherProtocols = "other-protocols"
 
     var ordinal: Int { Self.allCases.firstIndex(of: self)! }
 
     /// The mix seed `seed` gets in the standard corpus: eight fast captures in ten (one of them
-    /// `.edge`), one `.udpStream` and one `.timeouts`.
+    /// `.edge`, one `.otherProtocols`), one `.udpStream` and one `.timeouts`.
     public static func standard(forSeed seed: UInt64) -> TrafficMix {
         let cycle: [TrafficMix] = [
-            .tcp, .mixed, .datagrams, .fragments, .ipv6, .strict, .edge, .udpStream, .mixed, .timeouts,
+            .tcp, .mixed, .datagrams, .fragments, .ipv6, .strict, .edge, .udpStream, .otherProtocols, .timeouts,
         ]
         return cycle[Int(seed % UInt64(cycle.count))]
     }
@@ -164,6 +177,7 @@ public enum TrafficMix: String, Sendable, Hashable, CaseIterable {
         case .strict: return draw(TrafficScenario.tcp.filter { $0 != .tcpPickup } + [.tcpPickupStrict], 3...6)
         case .edge: return draw(TrafficScenario.edge, 2...4) + draw(TrafficScenario.fast, 1...3)
         case .udpStream: return [.udpStream, .udpShortGap] + draw(TrafficScenario.fast, 1...3)
+        case .otherProtocols: return draw(TrafficScenario.otherProtocols, 2...5) + draw(TrafficScenario.fast, 1...2)
         case .timeouts:
             // udp-expired first: its late packet keeps the capture long enough for the others to expire.
             return [.udpExpired] + draw([.udpNoReplyExpired, .icmpExpired, .tcpResetExpired, .tcpClose], 2...4)

@@ -61,6 +61,40 @@ import Testing
         let bad = vmError { _ = try run("ldxw %r0, [%r1]\nexit", on: machine, r1: ctx) }
         #expect(bad?.kind == .memoryFault && bad?.message == "invalid context access: load of 4 bytes at offset 0")
     }
+
+    /// Published packet fields: 4-byte loads of data, data_end, data_meta are served by the
+    /// machine from its packet; everything else (other sizes, no packet, a plain context) is not.
+    @Test func contextPacketFieldsServedByTheMachine() throws {
+        final class Fields: ContextAccess {
+            func load(offset: Int, size: Int, machine: BPFMachine) -> UInt64? { offset == 12 && size == 4 ? 0x77 : nil }
+            func store(offset: Int, size: Int, value: UInt64, machine: BPFMachine) -> Bool { false }
+        }
+        let machine = BPFMachine()
+        let fields = Fields()
+        machine.contextAccess = fields
+        machine.contextPacketFields = .xdp
+        let ctx = machine.setContext([], rewritten: true)
+        [UInt8](repeating: 0xAB, count: 60).withUnsafeBytes { machine.setPacket($0) }
+        let pointers = try #require(machine.packetPointers)
+        #expect(try run("ldxw %r0, [%r1+0]\nexit", on: machine, r1: ctx) == pointers.data)
+        #expect(try run("ldxw %r0, [%r1+4]\nexit", on: machine, r1: ctx) == pointers.end)
+        #expect(try run("ldxw %r0, [%r1+8]\nexit", on: machine, r1: ctx) == pointers.meta)
+        // The pointers are usable packet pointers: the length, and the first byte.
+        #expect(try run("ldxw %r2, [%r1+0]\nldxw %r3, [%r1+4]\nmov %r0, %r3\nsub %r0, %r2\nexit", on: machine, r1: ctx) == 60)
+        #expect(try run("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+0]\nexit", on: machine, r1: ctx) == 0xAB)
+        #expect(try run("ldxw %r0, [%r1+12]\nexit", on: machine, r1: ctx) == 0x77)
+        let narrow = vmError { _ = try run("ldxh %r0, [%r1+0]\nexit", on: machine, r1: ctx) }
+        #expect(narrow?.message == "invalid context access: load of 2 bytes at offset 0")
+        machine.packet = nil
+        let noPacket = vmError { _ = try run("ldxw %r0, [%r1+4]\nexit", on: machine, r1: ctx) }
+        #expect(noPacket?.message == "invalid context access: load of 4 bytes at offset 4")
+        [UInt8](repeating: 0, count: 20).withUnsafeBytes { machine.setPacket($0) }
+        let plain = machine.setContext([9, 0, 0, 0, 0, 0, 0, 0])
+        #expect(try run("ldxw %r0, [%r1+0]\nexit", on: machine, r1: plain) == 9)
+        let outside = vmError { _ = try run("ldxw %r0, [%r1+8]\nexit", on: machine, r1: plain) }
+        // Offset 8 is data_meta's, but a plain context's bytes end there: a fault, not a pointer.
+        #expect(outside?.kind == .memoryFault && outside?.message == "invalid context access: load of 4 bytes at offset 8")
+    }
 }
 
 @Suite struct ControlTests {

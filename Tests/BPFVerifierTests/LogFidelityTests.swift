@@ -9,9 +9,9 @@ import Testing
 /// instruction touched (aligned as the kernel aligns them), the error and `processed N insns`.
 ///
 /// What still differs, and why those programs are not listed: `ld_imm64` of a map prints the map's
-/// kernel address; kfunc calls print the host's BTF ids; array-map lookups with a constant in-range
-/// key are non-NULL for 6.18; the state counters after `processed` (`max_states_per_insn`,
-/// `total_states`, `peak_states`) follow the kernel's pruning heuristics, which ctsim does not copy.
+/// kernel address; kfunc calls print the host's BTF ids; the state counters after `processed`
+/// (`max_states_per_insn`, `total_states`, `peak_states`) follow the kernel's pruning heuristics,
+/// which ctsim does not copy.
 @Suite("Verifier log agrees with the kernel's")
 struct LogFidelityTests {
     /// Rejected programs whose whole level-1 log (but the summary line's state counters) is the kernel's.

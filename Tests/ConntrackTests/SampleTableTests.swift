@@ -57,6 +57,16 @@ struct SampleTableTests {
                 if ports == (o.sourcePort, o.destinationPort) { last = packet.timestamp }
             case .icmp(let h), .icmpv6(let h):
                 if h.embedded == nil, h.identifier == o.icmpID { last = packet.timestamp }
+            case .other(let number, let offset) where o.hasPorts && packet.data.count >= offset + 4:
+                // SCTP and UDP-Lite: the ports are the first four bytes, as for UDP.
+                _ = number
+                let bytes = packet.data
+                let source = UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+                let destination = UInt16(bytes[offset + 2]) << 8 | UInt16(bytes[offset + 3])
+                let ports = forward ? (source, destination) : (destination, source)
+                if ports == (o.sourcePort, o.destinationPort) { last = packet.timestamp }
+            case .other where entry.protocolNumber == 47:
+                last = packet.timestamp
             default:
                 break
             }

@@ -42,6 +42,35 @@ struct TrackCLITests {
         #expect(udp["status"] as? [String] == ["CONFIRMED"])
     }
 
+    @Test("nf_conntrack_acct=1 adds packets= and bytes= per direction, in text and JSON; off, neither")
+    func accounting() throws {
+        let acct = ["--sysctl", "net.netfilter.nf_conntrack_acct=1"]
+        let text = try CLI.run(["track"] + acct + ["Pcaps/udp-request-reply.pcap"])
+        #expect(text.status == 0)
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        #expect(!lines.isEmpty)
+        for line in lines {
+            // Two counter pairs: after the original tuple and after the reply tuple.
+            #expect(line.components(separatedBy: " packets=").count == 3, "\(line)")
+            #expect(line.components(separatedBy: " bytes=").count == 3, "\(line)")
+        }
+        let plain = try CLI.run(["track", "Pcaps/udp-request-reply.pcap"])
+        #expect(!plain.stdout.contains("packets="))
+        let json = try CLI.run(["track", "--json"] + acct + ["Pcaps/udp-request-reply.pcap"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let entries = try #require(object["conntrack"] as? [[String: Any]])
+        var counted = 0
+        for entry in entries {
+            let counters = try #require(entry["counters"] as? [String: [String: Int]])
+            let original = try #require(counters["original"])
+            #expect(original["packets"].map { $0 >= 1 } == true && original["bytes"].map { $0 >= 28 } == true)
+            counted += (original["packets"] ?? 0) + (counters["reply"]?["packets"] ?? 0)
+        }
+        #expect(counted <= object["packets"] as? Int ?? 0)
+        let plainJSON = try CLI.run(["track", "--json", "Pcaps/udp-request-reply.pcap"])
+        #expect(!plainJSON.stdout.contains("\"counters\""))
+    }
+
     @Test("--events prints conntrack -E lines before the table")
     func events() throws {
         let result = try CLI.run(["track", "--events", "Pcaps/tcp-rst.pcap"])

@@ -1,3 +1,4 @@
+import CtsimTesting
 import Foundation
 
 /// Paths and BPF objects for the CtsimKit tests. Objects are compiled with clang's BPF target
@@ -7,42 +8,8 @@ enum KitTestFiles {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    static func clang() -> String? {
-        ["/opt/swift/usr/bin/clang", "/usr/bin/clang", "/usr/local/bin/clang"].first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
-    }
-
-    struct CompileFailure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     static func compile(_ name: String, _ source: String) throws -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in source.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let output = "/tmp/ctsim-kittest-\(name)-\(String(hash, radix: 16)).bpf.o"
-        if FileManager.default.fileExists(atPath: output) { return output }
-        guard let clang = clang() else { throw CompileFailure(description: "no clang for the BPF target") }
-        let unique = "\(getpid())-\(UUID().uuidString)"
-        let input = "/tmp/ctsim-kittest-\(unique)-\(name).bpf.c"
-        try source.write(toFile: input, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: input) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: clang)
-        process.arguments = [
-            "-target", "bpf", "-O2", "-g", "-Wall", "-I", root + "/bpf/include", "-c", input, "-o",
-            output + ".\(unique).tmp",
-        ]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CompileFailure(description: "clang: \(text)") }
-        guard rename(output + ".\(unique).tmp", output) == 0 else {
-            throw CompileFailure(description: "rename \(output): errno \(errno)")
-        }
-        return output
+        try BPFCompiler.compile(name, source, includeRoot: root, flags: ["-Wall"])
     }
 
     /// The example firewall, bpf/xdp_ct_firewall.bpf.c, compiled from its current source.

@@ -42,7 +42,7 @@ extension KernelConntrackEntry {
             if t.isICMP {
                 layer4 = .icmp(
                     type: UInt8(t.destinationPort >> 8), code: UInt8(t.destinationPort & 0xFF), id: t.sourcePort)
-            } else if t.hasPorts {
+            } else if t.hasPorts || t.protocolNumber == 47 {
                 layer4 = .ports(source: t.sourcePort, destination: t.destinationPort)
             } else {
                 layer4 = .none
@@ -53,6 +53,7 @@ extension KernelConntrackEntry {
             family: entry.isIPv6 ? .ipv6 : .ipv4, protocolNumber: entry.protocolNumber, original: tuple(entry.original),
             reply: tuple(entry.reply), tcpState: entry.tcpState, status: entry.status,
             timeout: UInt32(clamping: entry.remainingSeconds(now: now, hz: hz)), mark: entry.mark, zone: entry.zone)
+        sctpState = entry.sctpState
     }
 }
 

@@ -97,7 +97,7 @@ enum TableComparison {
                     }
                 }
                 field("reply", a.reply.description, b.reply.description)
-                field("state", a.tcpState?.name ?? "-", b.tcpState?.name ?? "-")
+                field("state", a.tcpState?.name ?? a.sctpState?.name ?? "-", b.tcpState?.name ?? b.sctpState?.name ?? "-")
                 field("status", a.status.description, b.status.description)
                 field("mark", "\(a.mark)", "\(b.mark)")
                 field("zone-orig", a.originalZone.map { "\($0)" } ?? "-", b.originalZone.map { "\($0)" } ?? "-")

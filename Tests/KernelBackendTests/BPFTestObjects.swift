@@ -1,3 +1,4 @@
+import CtsimTesting
 import Foundation
 import Packets
 
@@ -13,40 +14,8 @@ enum BPFTestObjects {
 
     static func sample(_ name: String) -> String { root + "/Pcaps/" + name }
 
-    static func clang() -> String? {
-        let candidates = ["/opt/swift/usr/bin/clang", "/usr/bin/clang", "/usr/local/bin/clang"]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// Compiles `source` to `/tmp/ctsim-kbtest-NAME-<hash of source>.bpf.o` (kept for later
-    /// runs: one file per version of the source) and returns the path.
     static func compile(_ name: String, _ source: String) throws -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in source.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let output = "/tmp/ctsim-kbtest-\(name)-\(String(hash, radix: 16)).bpf.o"
-        if FileManager.default.fileExists(atPath: output) { return output }
-        guard let clang = clang() else { throw CompileFailure(message: "no clang for the BPF target") }
-        let unique = "\(getpid())-\(UUID().uuidString)"
-        let input = "/tmp/ctsim-kbtest-\(unique)-\(name).bpf.c"
-        try source.write(toFile: input, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: input) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: clang)
-        process.arguments = ["-target", "bpf", "-O2", "-g", "-I", root + "/bpf/include", "-c", input, "-o", output + ".\(unique).tmp"]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CompileFailure(message: "clang: \(text)") }
-        // rename(2) is atomic: a concurrent compile of the same source leaves the same file.
-        guard rename(output + ".\(unique).tmp", output) == 0 else { throw CompileFailure(message: "rename \(output): errno \(errno)") }
-        return output
-    }
-
-    struct CompileFailure: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
+        try BPFCompiler.compile(name, source, includeRoot: root)
     }
 
     /// An XDP program the verifier must reject: it reads byte 23 after checking only 14.
