@@ -49,4 +49,20 @@ public enum BPFCompiler {
         }
         return output
     }
+
+    /// An XDP program any verifier must reject, the kernel's message being `invalid access to
+    /// packet`: it reads byte 23 after checking only 14 (program `xdp_oob`).
+    public static let outOfBoundsXDP = """
+        #include <ctsim/ctsim.h>
+        SEC("xdp")
+        int xdp_oob(struct xdp_md *ctx)
+        {
+            void *data = (void *)(long)ctx->data;
+            void *end = (void *)(long)ctx->data_end;
+            if (data + 14 > end)
+                return XDP_PASS;
+            return ((__u8 *)data)[23] == 6 ? XDP_DROP : XDP_PASS;
+        }
+        CTSIM_LICENSE("GPL");
+        """
 }

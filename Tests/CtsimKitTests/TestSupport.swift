@@ -18,23 +18,7 @@ enum KitTestFiles {
     }
 
     /// An XDP program the verifier rejects: it reads byte 23 after checking only 14.
-    static func outOfBounds() throws -> String {
-        try compile(
-            "oob",
-            """
-            #include <ctsim/ctsim.h>
-            SEC("xdp")
-            int xdp_oob(struct xdp_md *ctx)
-            {
-                void *data = (void *)(long)ctx->data;
-                void *end = (void *)(long)ctx->data_end;
-                if (data + 14 > end)
-                    return XDP_PASS;
-                return ((__u8 *)data)[23] == 6 ? XDP_DROP : XDP_PASS;
-            }
-            CTSIM_LICENSE("GPL");
-            """)
-    }
+    static func outOfBounds() throws -> String { try compile("oob", BPFCompiler.outOfBoundsXDP) }
 
     /// A TC program that lets IPv4 UDP through only for flows it has seen or may open: a datagram
     /// to port 53 opens an entry (5 s timeout, mark 7); one with no entry to any other port is shot.

@@ -19,23 +19,7 @@ enum BPFTestObjects {
     }
 
     /// An XDP program the verifier must reject: it reads byte 23 after checking only 14.
-    static func outOfBounds() throws -> String {
-        try compile(
-            "oob",
-            """
-            #include <ctsim/ctsim.h>
-            SEC("xdp")
-            int xdp_oob(struct xdp_md *ctx)
-            {
-                void *data = (void *)(long)ctx->data;
-                void *end = (void *)(long)ctx->data_end;
-                if (data + 14 > end)
-                    return XDP_PASS;
-                return ((__u8 *)data)[23] == 6 ? XDP_DROP : XDP_PASS;
-            }
-            CTSIM_LICENSE("GPL");
-            """)
-    }
+    static func outOfBounds() throws -> String { try compile("oob", BPFCompiler.outOfBoundsXDP) }
 
     /// A TC program with globals of several shapes that looks every IPv4 UDP/TCP packet up with
     /// `bpf_skb_ct_lookup`, and a second program in the same object.
