@@ -4,7 +4,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 SWIFT ?= swift
 CLANG ?= clang
-BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -I bpf/include
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -I bpf/include -fdebug-prefix-map=$(CURDIR)=.
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,bpf/build/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/include/ctsim/*.h)

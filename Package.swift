@@ -146,7 +146,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "PacketsTests",
-            dependencies: ["Packets", "SampleCaptures"]
+            dependencies: ["Packets", "SampleCaptures", "CtsimTesting"]
         ),
         .testTarget(
             name: "ConntrackTests",
@@ -154,12 +154,12 @@ let package = Package(
         ),
         .testTarget(
             name: "BPFObjectTests",
-            dependencies: ["BPFObject"],
+            dependencies: ["BPFObject", "CtsimTesting"],
             exclude: ["Inputs"]
         ),
         .testTarget(
             name: "BPFVMTests",
-            dependencies: ["BPFVM", "BPFObject", "CtsimTesting"]
+            dependencies: ["BPFVM", "BPFVerifier", "BPFObject", "CtsimTesting"]
         ),
         .testTarget(
             name: "BPFVerifierTests",

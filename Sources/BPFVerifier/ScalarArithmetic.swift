@@ -82,11 +82,12 @@ extension ScalarValue {
 
     /// Sign-extends the low `bits` bits (`movsx`, `ldxs*`).
     func signExtended(from width: Int) -> ScalarValue {
+        guard width > 0 && width < 64 else { return width == 64 ? self : .unknown }
         let half = Int64(1) << Int64(width - 1)
-        let mask = width == 64 ? UInt64.max : (UInt64(1) << UInt64(width)) - 1
+        let mask = (UInt64(1) << UInt64(width)) - 1
         if let c = constantValue {
             let low = c & mask
-            let v = Int64(bitPattern: low) >= half && width < 64 ? Int64(bitPattern: low) - (half << 1) : Int64(bitPattern: low)
+            let v = Int64(bitPattern: low) >= half ? Int64(bitPattern: low) - (half << 1) : Int64(bitPattern: low)
             return .constant(UInt64(bitPattern: v))
         }
         if umax < UInt64(half) { return self }

@@ -80,13 +80,18 @@ extension Verifier {
 
         if useX { try checkRegisterArgument(s, state) }
         try checkRegisterArgument(d, state)
-        try checkDestination(d)
         let dst = state[register: d]
         let src: RegisterState = useX ? state[register: s] : .constant(is64 ? UInt64(bitPattern: Int64(insn.immediate)) : UInt64(UInt32(bitPattern: insn.immediate)))
 
         if (op == Opcode.aluDiv || op == Opcode.aluMod) && !useX && insn.immediate == 0 {
             throw VerificationFailure("div by zero")
         }
+        if (op == Opcode.aluLsh || op == Opcode.aluRsh || op == Opcode.aluArsh) && !useX
+            && (insn.immediate < 0 || insn.immediate >= (is64 ? 64 : 32))
+        {
+            throw VerificationFailure("invalid shift \(insn.immediate)")
+        }
+        try checkDestination(d)
 
         if dst.isPointer || src.isPointer {
             if dst.isPointer && src.isPointer {
@@ -96,15 +101,11 @@ extension Verifier {
                 }
                 throw VerificationFailure("R\(d) pointer \(Self.aluNames[Int(op >> 4)]) pointer prohibited")
             }
-            if dst.isPointer {
-                state[register: d] = try pointerArithmetic(d, pointer: dst, offset: src, op: op, is64: is64)
-            } else if op == Opcode.aluAdd {
-                state[register: d] = try pointerArithmetic(d, pointer: src, offset: dst, op: op, is64: is64)
-            } else if op == Opcode.aluSub {
-                throw VerificationFailure("R\(d) tried to subtract pointer from scalar")
-            } else {
-                state[register: d] = .unknownScalar()
-            }
+            // scalar OP pointer goes through the same rules with the operands' roles swapped
+            state[register: d] =
+                dst.isPointer
+                ? try pointerArithmetic(d, pointer: dst, offset: src, op: op, is64: is64)
+                : try pointerArithmetic(d, pointer: src, offset: dst, op: op, is64: is64, scalarMinusPointer: true)
             return
         }
 
@@ -123,12 +124,10 @@ extension Verifier {
         case Opcode.aluOr: r = .or(a, b)
         case Opcode.aluXor: r = .xor(a, b)
         case Opcode.aluDiv, Opcode.aluMod:
-            let signed = insn.offset == 1
-            if let x = a.constantValue, let y = b.constantValue, !signed {
-                if op == Opcode.aluDiv { r = .constant(y == 0 ? 0 : x / y) } else { r = .constant(y == 0 ? x : x % y) }
-            } else {
-                r = .unknown
-            }
+            // 6.18 does not track division (not even of constants): all 64 bits unknown, also
+            // after a 32-bit op (`is_safe_to_compute_dst_reg_range` is false, no zero-extension)
+            state[register: d] = .unknownScalar()
+            return
         case Opcode.aluLsh, Opcode.aluRsh, Opcode.aluArsh:
             if let k = b.constantValue, k < width {
                 if op == Opcode.aluLsh {
@@ -139,7 +138,8 @@ extension Verifier {
                     r = is64 ? .arithmeticRightShift(a, k) : ScalarValue.arithmeticRightShift(dst.value.signedSubregister, k)
                 }
             } else {
-                r = .unknown
+                state[register: d] = .unknownScalar()  // as for division
+                return
             }
         default:
             r = .unknown
@@ -159,9 +159,16 @@ extension Verifier {
     static let maxVariableOffset: Int64 = 1 << 29
 
     /// `adjust_ptr_min_max_vals`: pointer ± scalar.
-    func pointerArithmetic(_ d: Int, pointer: RegisterState, offset: RegisterState, op: UInt8, is64: Bool) throws(VerificationFailure) -> RegisterState {
+    /// `adjust_ptr_min_max_vals` for a root loader.
+    func pointerArithmetic(
+        _ d: Int, pointer: RegisterState, offset: RegisterState, op: UInt8, is64: Bool, scalarMinusPointer: Bool = false
+    ) throws(VerificationFailure) -> RegisterState {
         let typeName = pointer.typeName()
-        if !is64 { throw VerificationFailure("R\(d) 32-bit pointer arithmetic prohibited") }
+        if !is64 {
+            // 32-bit results of pointers are meaningless scalars; only subtraction is let through
+            if op == Opcode.aluSub { return .unknownScalar() }
+            throw VerificationFailure("R\(d) 32-bit pointer arithmetic prohibited")
+        }
         switch pointer.kind {
         case .mapValueOrNull, .btfIDOrNull:
             throw VerificationFailure("R\(d) pointer arithmetic on \(typeName) prohibited, null-check it first")
@@ -173,7 +180,9 @@ extension Verifier {
         default: break
         }
         switch op {
-        case Opcode.aluAdd, Opcode.aluSub: break
+        case Opcode.aluAdd: break
+        case Opcode.aluSub:
+            if scalarMinusPointer { throw VerificationFailure("R\(d) tried to subtract pointer from scalar") }
         case Opcode.aluAnd, Opcode.aluOr, Opcode.aluXor:
             throw VerificationFailure("R\(d) bitwise operator \(Self.aluNames[Int(op >> 4)]) on pointer prohibited")
         default:

@@ -37,6 +37,10 @@ extension Verifier {
 
     func helperCall(pc: Int, _ insn: Instruction, state: inout VerifierState) throws(VerificationFailure) {
         let id = insn.immediate
+        if id < 0 || id >= HelperAvailability.maximumID { throw VerificationFailure("invalid func unknown#\(id)") }
+        if HelperAvailability.allows(id, in: program.type) == false {
+            throw VerificationFailure("program of this type cannot use helper \(HelperAvailability.name(id))#\(id)")
+        }
         guard let proto = HelperPrototype.prototype(id) else {
             if HelperNames.name(id) == nil { throw VerificationFailure("invalid func unknown#\(id)") }
             // A helper ctsim does not model: checked only for initialised arguments it reads not at all.

@@ -13,14 +13,21 @@ extension Verifier {
             if insn.opcode == Opcode.ja32 { return .next(pc + 1 + Int(insn.immediate)) }
             return .next(pc + 1 + Int(insn.offset))
         }
-        if insn.opcode == 0xE5 { throw VerificationFailure("unknown opcode e5") }
+        if insn.opcode == 0xE5 {
+            if insn.source != 0 || insn.destination != 0 || insn.immediate != 0 {
+                throw VerificationFailure("invalid may_goto imm \(insn.immediate)")
+            }
+            throw VerificationFailure("may_goto is not simulated (insn \(pc))")
+        }
         guard op <= Opcode.jmpJSLE, op != 0xE0 else {
             throw VerificationFailure("invalid BPF_JMP/JMP32 opcode \(String(insn.opcode, radix: 16))")
         }
         let useX = insn.opcode & Opcode.sourceX != 0
         let d = Int(insn.destination), s = Int(insn.source)
-        if useX { try checkRegisterArgument(s, state) }
+        // `check_cond_jmp_op`: the destination first, then the reserved field, then the source
         try checkRegisterArgument(d, state)
+        if useX ? insn.immediate != 0 : insn.source != 0 { throw VerificationFailure("BPF_JMP/JMP32 uses reserved fields") }
+        if useX { try checkRegisterArgument(s, state) }
         let target = pc + 1 + Int(insn.offset)
         let dst = state[register: d]
         let src: RegisterState =

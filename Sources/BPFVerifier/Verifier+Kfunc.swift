@@ -239,25 +239,43 @@ extension Verifier {
         return nil
     }
 
+    /// `check_atomic` / `check_atomic_rmw`: the operation, the size, the registers, what the
+    /// pointer may be, then the access as a read and a write with strict alignment.
     func atomic(pc: Int, _ insn: Instruction, state: inout VerifierState) throws(VerificationFailure) {
         let d = Int(insn.destination), s = Int(insn.source)
-        try checkRegisterArgument(s, state)
-        try checkRegisterArgument(d, state)
+        let imm = insn.immediate
+        let rmw: Set<Int32> = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xA0, 0xA1, Opcode.atomicXchg, Opcode.atomicCmpxchg]
+        if !rmw.contains(imm) {
+            if imm == 0x100 || imm == 0x110 {
+                throw VerificationFailure("BPF_ATOMIC load-acquire and store-release are not simulated (insn \(pc))")
+            }
+            let code = String(UInt32(bitPattern: imm), radix: 16)
+            throw VerificationFailure("BPF_ATOMIC uses invalid atomic opcode \(code.count == 1 ? "0" + code : code)")
+        }
         let size = size(of: insn)
         guard size == 4 || size == 8 else { throw VerificationFailure("invalid atomic operand size") }
-        let imm = insn.immediate
+        try checkRegisterArgument(s, state)
+        try checkRegisterArgument(d, state)
         if imm == Opcode.atomicCmpxchg { try checkRegisterArgument(0, state) }
+        // (a root loader may store pointers: no "leaks addr" checks)
         let reg = state[register: d]
-        guard [.stack, .mapValue, .memory].contains(reg.kind) else {
+        if [.context, .packet, .packetMeta, .packetEnd].contains(reg.kind) {
             throw VerificationFailure("BPF_ATOMIC stores into R\(d) \(reg.typeName()) is not allowed")
         }
-        var scratch = state
-        try memoryAccess(pc: pc, base: d, offset: Int(insn.offset), size: size, write: false, valueRegister: -1, signExtend: false, state: &scratch)
-        try memoryAccess(pc: pc, base: d, offset: Int(insn.offset), size: size, write: true, valueRegister: s, signExtend: false, state: &state)
-        if imm == Opcode.atomicCmpxchg {
-            state[register: 0] = .scalar(size == 4 ? .unsigned(bytes: 4) : .unknown)
-        } else if imm & Opcode.atomicFetch != 0 {
-            state[register: s] = .scalar(size == 4 ? .unsigned(bytes: 4) : .unknown)
+        // The register the old value is loaded into becomes unknown before the accesses are
+        // checked (the kernel's DST_OP check), so it may be the base itself.
+        let loadRegister = imm == Opcode.atomicCmpxchg ? 0 : (imm & Opcode.atomicFetch != 0 ? s : -1)
+        if loadRegister >= 0 {
+            try checkDestination(loadRegister)
+            state[register: loadRegister] = .unknownScalar()
         }
+        var scratch = state
+        try memoryAccess(
+            pc: pc, base: d, offset: Int(insn.offset), size: size, write: false, valueRegister: -1, signExtend: false,
+            strictAlignment: true, state: &scratch)
+        try memoryAccess(
+            pc: pc, base: d, offset: Int(insn.offset), size: size, write: true, valueRegister: -1, signExtend: false,
+            strictAlignment: true, state: &state)
+        if loadRegister >= 0 { state[register: loadRegister] = .scalar(size == 4 ? .unsigned(bytes: 4) : .unknown) }
     }
 }

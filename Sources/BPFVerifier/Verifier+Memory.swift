@@ -7,10 +7,13 @@ extension Verifier {
     /// (of `valueRegister`, or of `immediate` when `valueRegister` is -1).
     func memoryAccess(
         pc: Int, base: Int, offset insnOffset: Int, size: Int, write: Bool, valueRegister: Int, immediate: Int64? = nil,
-        signExtend: Bool, state: inout VerifierState
+        signExtend: Bool, strictAlignment: Bool = false, state: inout VerifierState
     ) throws(VerificationFailure) {
         let reg = state[register: base]
         let off = insnOffset + Int(reg.offset)
+        if strictAlignment, size > 1, reg.kind != .stack, reg.kind != .packet, reg.kind != .packetMeta {
+            try checkStrictAlignment(reg, offset: insnOffset, size: size)
+        }
         var result: RegisterState = .unknownScalar()
         switch reg.kind {
         case .stack:
@@ -154,10 +157,10 @@ extension Verifier {
                 frame.stack[slotIndex].spilled = .notInitialized
                 frame.stack[slotIndex].spillSize = 0
             }
-            if byteInSlot == 0, let value, value.kind == .scalar, valueRegister >= 0 || immediate != 0 || size == 8 {
-                if valueRegister < 0 && immediate == 0 {
-                    for i in 0..<size { frame.stack[slotIndex].bytes[i] = .zero }
-                } else {
+            // An aligned scalar store, from a register or an immediate (`BPF_ST`), is a spill
+            // (`check_stack_write_fixed_off` for a bpf_capable loader).
+            if byteInSlot == 0, let value, value.kind == .scalar, valueRegister >= 0 || immediate != nil {
+                do {
                     var spilled = value
                     if size < 8 {
                         spilled.value = coerce(value.value, bytes: size)
@@ -205,6 +208,25 @@ extension Verifier {
             result = .unknownScalar()
         }
         state.frames[frameIndex] = frame
+    }
+
+    /// `check_generic_ptr_alignment` when strict (atomics): var_off + off + insn off must be a
+    /// multiple of the size.
+    func checkStrictAlignment(_ reg: RegisterState, offset insnOffset: Int, size: Int) throws(VerificationFailure) {
+        let bits = reg.value.bits
+        let constantPart = bits.value &+ UInt64(bitPattern: Int64(reg.offset) &+ Int64(insnOffset))
+        let lowMask = UInt64(size - 1)
+        // aligned when no low bit can be set: the unknown bits and the sum's known bits
+        if (bits.mask & lowMask) == 0 && (constantPart & lowMask) == 0 { return }
+        let description: String
+        switch reg.kind {
+        case .mapValue: description = "value "
+        case .mapKey: description = "key "
+        case .context: description = "context "
+        default: description = ""
+        }
+        let varOff = reg.value.isConstant ? "\(Int64(bitPattern: bits.value))" : bits.description
+        throw VerificationFailure("misaligned \(description)access off \(varOff)+\(reg.offset)+\(insnOffset) size \(size)")
     }
 }
 

@@ -4,6 +4,7 @@ extension Verifier {
     /// Checks one instruction and applies it to `state`.
     func step(pc: Int, state: inout VerifierState) throws(VerificationFailure) -> Outcome {
         let insn = instructions[pc]
+        try checkReservedFields(insn)
         switch insn.instructionClass {
         case Opcode.classALU, Opcode.classALU64:
             try arithmetic(insn, state: &state)
@@ -39,6 +40,7 @@ extension Verifier {
             return .next(pc + 1)
         case Opcode.classLD:
             if insn.isWideLoad {
+                if insn.offset != 0 { throw VerificationFailure("BPF_LD_IMM64 uses reserved fields") }
                 try checkDestination(Int(insn.destination))
                 try wideLoad(pc: pc, insn, state: &state)
                 return .next(pc + 2)

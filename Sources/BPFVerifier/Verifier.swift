@@ -118,22 +118,15 @@ final class Verifier {
         guard count > 0 else { throw VerificationFailure("last insn is not an exit or jmp") }
         var reachable = Array(repeating: false, count: count)
         var work = [0]
-        // subprogram starts
-        for (i, insn) in instructions.enumerated() where insn.opcode == Opcode.call && insn.source == Opcode.pseudoCall {
+        // subprogram starts (`add_subprog_and_kfunc`)
+        for (i, insn) in instructions.enumerated()
+        where (insn.opcode == Opcode.call && insn.source == Opcode.pseudoCall) || (insn.isWideLoad && insn.source == Opcode.pseudoFunc) {
             let target = i + 1 + Int(insn.immediate)
-            if target < 0 || target >= count { throw VerificationFailure("jump out of range from insn \(i) to \(target)") }
+            if target < 0 || target >= count { throw VerificationFailure("call to invalid destination") }
             subprogramStarts.insert(target)
         }
-        for (i, insn) in instructions.enumerated() where insn.isWideLoad && insn.source == Opcode.pseudoFunc {
-            subprogramStarts.insert(i + 1 + Int(insn.immediate))
-        }
-        work.append(contentsOf: subprogramStarts)
-        let last = instructions[count - 1]
-        if last.opcode != Opcode.exit && last.opcode != Opcode.ja && last.opcode != Opcode.ja32 {
-            if !(count >= 2 && instructions[count - 2].isWideLoad) {
-                throw VerificationFailure("last insn is not an exit or jmp")
-            }
-        }
+        try checkSubprograms()
+        try checkEncodings()
         while let i = work.popLast() {
             if reachable[i] { continue }
             reachable[i] = true
@@ -142,15 +135,18 @@ final class Verifier {
             let cls = insn.instructionClass
             if insn.isWideLoad {
                 if i + 1 >= count { throw VerificationFailure("invalid BPF_LD_IMM insn") }
-                reachable[i + 1] = true
                 next = [i + 2]
+                if insn.source == Opcode.pseudoFunc { next.append(i + 1 + Int(insn.immediate)) }
             } else if cls == Opcode.classJMP || cls == Opcode.classJMP32 {
                 let op = insn.opcode & 0xF0
                 if insn.opcode == Opcode.exit {
                     next = []
                 } else if op == Opcode.jmpCall {
                     next = [i + 1]
-                    if insn.source == Opcode.pseudoCall { prunePoints.insert(i + 1) }
+                    if insn.source == Opcode.pseudoCall {
+                        prunePoints.insert(i + 1)
+                        next.append(i + 1 + Int(insn.immediate))  // subprograms are reached through their calls
+                    }
                 } else if op == Opcode.jmpJA {
                     let target = i + 1 + (insn.opcode == Opcode.ja32 ? Int(insn.immediate) : Int(insn.offset))
                     if target < 0 || target >= count { throw VerificationFailure("jump out of range from insn \(i) to \(target)") }
@@ -174,7 +170,36 @@ final class Verifier {
         var i = 0
         while i < count {
             if !reachable[i] { throw VerificationFailure("unreachable insn \(i)") }
+            if instructions[i].isWideLoad {
+                if reachable[i + 1] { throw VerificationFailure("jump into the middle of ldimm64 insn \(i)") }
+                reachable[i + 1] = true
+            }
             i += instructions[i].isWideLoad ? 2 : 1
+        }
+    }
+
+    /// `check_subprogs`: every jump stays inside its subprogram and every subprogram ends in an
+    /// exit or an unconditional jump (no falling into the next one).
+    func checkSubprograms() throws(VerificationFailure) {
+        let count = instructions.count
+        let starts = subprogramStarts.sorted()
+        for (n, start) in starts.enumerated() {
+            let end = n + 1 < starts.count ? starts[n + 1] : count
+            for i in start..<end {
+                let insn = instructions[i]
+                let cls = insn.instructionClass
+                guard cls == Opcode.classJMP || cls == Opcode.classJMP32 else { continue }
+                let op = insn.opcode & 0xF0
+                if op != Opcode.jmpExit && op != Opcode.jmpCall {
+                    // the kernel's int arithmetic: a far `gotol` wraps
+                    let target = Int(Int32(truncatingIfNeeded: i + 1 + (insn.opcode == Opcode.ja32 ? Int(insn.immediate) : Int(insn.offset))))
+                    if target < start || target >= end { throw VerificationFailure("jump out of range from insn \(i) to \(target)") }
+                }
+            }
+            let last = instructions[end - 1]
+            if last.opcode != Opcode.exit && last.opcode != Opcode.ja && last.opcode != Opcode.ja32 {
+                throw VerificationFailure("last insn is not an exit or jmp")
+            }
         }
     }
 
@@ -277,7 +302,8 @@ final class Verifier {
             let old = visited[index]
             if old.branches > 0 {
                 if old.state == state {
-                    throw VerificationFailure("infinite loop detected at insn \(pc)")
+                    throw VerificationFailure(
+                        "infinite loop detected at insn \(pc)", "cur state: " + describe(state), "old state: " + describe(old.state))
                 }
             } else if StatePruning.subsumes(old.state, state) {
                 visited[index].hits += 1

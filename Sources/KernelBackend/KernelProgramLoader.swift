@@ -1,3 +1,8 @@
+import CBPF
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Loads one program of a BPF object with a verifier log, growing the log buffer when the kernel
 /// says it was too small. Call it from a thread inside the namespace the program is for.
 public enum KernelProgramLoader {
@@ -39,5 +44,52 @@ public enum KernelProgramLoader {
             if names.isEmpty { throw KernelError(.program, "\(path): the object has no programs") }
         }
         return try names.map { try load(path: path, program: $0, logLevel: logLevel).verification }
+    }
+}
+
+extension KernelProgramLoader {
+    /// The kernel verifier's verdict on raw instruction slots (8 little-endian bytes each) loaded
+    /// as one `type` program with `bpf_prog_load`: no ELF, no maps, no BTF, so hand-written or
+    /// hostile bytecode meets the real verifier as it is. An accepted program is closed at once.
+    ///
+    /// - Throws: `KernelError(.program)` when `slots` is empty or not a whole number of slots.
+    public static func verify(
+        slots: [UInt8], type: KernelProgramType = .xdp, name: String = "raw", logLevel: UInt32 = 1
+    ) throws(KernelError) -> KernelVerification {
+        guard !slots.isEmpty, slots.count % 8 == 0 else {
+            throw KernelError(.program, "\(slots.count) bytes are not a whole number of 8-byte instructions")
+        }
+        var size = 1 << 20
+        while true {
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
+            defer { buffer.deallocate() }
+            buffer.initialize(repeating: 0, count: size)
+            var options = bpf_prog_load_opts()
+            options.sz = MemoryLayout<bpf_prog_load_opts>.size
+            options.log_level = max(logLevel, 1)
+            options.log_size = UInt32(size)
+            options.log_buf = buffer
+            let fd = slots.withUnsafeBytes { raw in
+                bpf_prog_load(
+                    type.cValue, name, "GPL", raw.baseAddress!.assumingMemoryBound(to: bpf_insn.self), slots.count / 8,
+                    &options)
+            }
+            let log = String(cString: buffer)
+            if fd >= 0 {
+                close(fd)
+                return KernelVerification(
+                    program: name, type: type.name, accepted: true, error: nil,
+                    processedInstructions: VerifierLog.processedInstructions(log), log: log)
+            }
+            let code = -fd
+            if code == 28, size < maximumLogSize {
+                size *= 4
+                continue
+            }
+            return KernelVerification(
+                program: name, type: type.name, accepted: false,
+                error: VerifierLog.errorLine(log) ?? "load failed: \(KernelError.errnoDescription(code))",
+                processedInstructions: VerifierLog.processedInstructions(log), log: log, errno: code)
+        }
     }
 }

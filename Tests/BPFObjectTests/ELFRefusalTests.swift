@@ -1,4 +1,5 @@
 import BPFObject
+import CtsimTesting
 import Testing
 
 @Suite struct ELFRefusalTests {
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test func randomBytesAndMutationsNeverTrap() {
-        var rng = SplitMix(seed: 4)
+        var rng = SplitMix64(seed: 4)
         for _ in 0..<200 {
             let noise = (0..<Int(rng.next() % 4096)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             #expect(throws: BPFObjectError.self) { try BPFObjectFile(bytes: noise, fileName: "noise.o") }
@@ -54,15 +55,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator for the mutation tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import CtsimTesting
 import Glibc
 import Packets
 import Testing

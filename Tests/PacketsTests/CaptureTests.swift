@@ -1,3 +1,4 @@
+import CtsimTesting
 import Foundation
 import Packets
 import SampleCaptures

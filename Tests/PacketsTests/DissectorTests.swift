@@ -1,3 +1,4 @@
+import CtsimTesting
 import Packets
 import SampleCaptures
 import Testing
