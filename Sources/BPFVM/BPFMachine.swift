@@ -30,7 +30,7 @@ public protocol VMClock: AnyObject {
 
 /// A clock that says what it is told: the replay sets it to each packet's timestamp.
 public final class ManualClock: VMClock {
-    public var nanoseconds: UInt64
+    @exclusivity(unchecked) public var nanoseconds: UInt64
     public init(nanoseconds: UInt64 = 0) { self.nanoseconds = nanoseconds }
 }
 
@@ -90,14 +90,14 @@ public final class BPFMachine {
     /// The helpers programs may call; resolved when a program is loaded.
     public var helpers: HelperTable
     /// The kfuncs programs may call; resolved when a program is loaded.
-    public var kfuncs = KfuncTable()
-    public var clock: any VMClock = ManualClock()
+    @exclusivity(unchecked) public var kfuncs = KfuncTable()
+    @exclusivity(unchecked) public var clock: any VMClock = ManualClock()
     /// Serves a rewritten context region.
-    public var contextAccess: (any ContextAccess)?
-    public private(set) var maps: [BPFMap] = []
-    public private(set) var programs: [VMProgram] = []
+    @exclusivity(unchecked) public var contextAccess: (any ContextAccess)?
+    @exclusivity(unchecked) public private(set) var maps: [BPFMap] = []
+    @exclusivity(unchecked) public private(set) var programs: [VMProgram] = []
     /// Lines printed by `bpf_trace_printk`, across runs until cleared.
-    public var trace: [TraceRecord] = []
+    @exclusivity(unchecked) public var trace: [TraceRecord] = []
     /// Set by redirect helpers during the last run.
     public internal(set) var redirect: RedirectTarget? {
         @inline(__always) get { state.pointee.redirect }
@@ -116,7 +116,7 @@ public final class BPFMachine {
         set { state.pointee.packetFields = newValue }
     }
     /// The packet of the current run, if any (XDP/TC helpers work on it).
-    public var packet: PacketBuffer? { didSet { updatePacketRegion() } }
+    @exclusivity(unchecked) public var packet: PacketBuffer? { didSet { updatePacketRegion() } }
 
     static let stackFrameSize = 512
     static let maxFrames = 8
@@ -126,9 +126,9 @@ public final class BPFMachine {
     let stack: UnsafeMutableRawPointer
     let registers: UnsafeMutablePointer<UInt64>
     let frames: UnsafeMutablePointer<Frame>
-    var resolvedHelpers: [HelperFunction] = []
-    var resolvedHelperIndex: [Int32: Int] = [:]
-    var resolvedKfuncs: [HelperFunction] = []
+    @exclusivity(unchecked) var resolvedHelpers: [HelperFunction] = []
+    @exclusivity(unchecked) var resolvedHelperIndex: [Int32: Int] = [:]
+    @exclusivity(unchecked) var resolvedKfuncs: [HelperFunction] = []
     var pendingError: VMError? {
         get { state.pointee.pendingError }
         set { state.pointee.pendingError = newValue }
@@ -146,7 +146,7 @@ public final class BPFMachine {
         @inline(__always) get { state.pointee.callBudget }
         set { state.pointee.callBudget = newValue }
     }
-    var randomState: UInt64
+    @exclusivity(unchecked) var randomState: UInt64
     private var bufferStorage: UnsafeMutableRawPointer?
     private var bufferLength = 0
     private var contextStorage: UnsafeMutableRawPointer?

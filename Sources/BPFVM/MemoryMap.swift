@@ -77,9 +77,9 @@ public final class MemoryMap {
         @inline(__always) get { state.pointee.count }
         set { state.pointee.count = newValue }
     }
-    private var capacity: Int
-    private var names: [String]
-    private var freeTags: [UInt32] = []
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var names: [String]
+    @exclusivity(unchecked) private var freeTags: [UInt32] = []
     /// The lowest stack offset written since the machine last cleared the stack: every stack byte
     /// below it is still zero, so a run only re-zeroes from here up (see `BPFMachine.run`).
     var stackDirtyLow: UInt32 {

@@ -23,11 +23,11 @@ public final class ConntrackModel {
         set { clock.pointee.now = newValue }
     }
     /// Collect NEW/UPDATE/DESTROY events in `events`.
-    public var recordsEvents = false
+    @exclusivity(unchecked) public var recordsEvents = false
     /// Events since the caller last emptied the list.
-    public var events: [ConntrackEvent] = []
+    @exclusivity(unchecked) public var events: [ConntrackEvent] = []
     /// Why the last INVALID packet was invalid.
-    public internal(set) var lastInvalidReason: StaticString = ""
+    @exclusivity(unchecked) public internal(set) var lastInvalidReason: StaticString = ""
 
     let tcp: TCPTracker
     let sctp: SCTPTracker
@@ -41,7 +41,7 @@ public final class ConntrackModel {
     let checksums: Bool
     /// `nf_conntrack_acct=1`: the table keeps counters.
     let accounting: Bool
-    var defragmenter: Defragmenter
+    @exclusivity(unchecked) var defragmenter: Defragmenter
     /// No entry expires before this (a lower bound kept as timeouts are set).
     var nextExpiry: Int64 {
         @inline(__always) get { clock.pointee.nextExpiry }

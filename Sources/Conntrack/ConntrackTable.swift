@@ -41,11 +41,11 @@ public final class ConntrackTable {
         @inline(__always) get { storage.pointee.slotMask }
         set { storage.pointee.slotMask = newValue }
     }
-    private var entryCapacity: Int
+    @exclusivity(unchecked) private var entryCapacity: Int
     /// Entries ever used; slots below it are live or on the free list.
-    private var used = 0
-    private var freeList: [Int32] = []
-    public private(set) var count = 0
+    @exclusivity(unchecked) private var used = 0
+    @exclusivity(unchecked) private var freeList: [Int32] = []
+    @exclusivity(unchecked) public private(set) var count = 0
 
 
     /// - Parameters:

@@ -9,11 +9,11 @@ public final class ConntrackKfuncRuntime {
     public let model: ConntrackModel
     public let profile: ConntrackKernelProfile
     /// Objects with a reference, by table index (looked-up or inserted entries).
-    var tableObjects = ReferencedObjects()
+    @exclusivity(unchecked) var tableObjects = ReferencedObjects()
     /// Zone directions of table entries whose zone does not apply to both directions.
-    var zoneDirections: [ConntrackTuple: UInt8] = [:]
+    @exclusivity(unchecked) var zoneDirections: [ConntrackTuple: UInt8] = [:]
     /// Objects whose last reference went back, kept to be reused (a lookup hit needs no allocation).
-    var spare: [ConntrackObject] = []
+    @exclusivity(unchecked) var spare: [ConntrackObject] = []
     static let maximumSpare = 64
 
     public static let EINVAL: Int32 = 22, EPROTO: Int32 = 71, EAFNOSUPPORT: Int32 = 97, ENONET: Int32 = 64, ENOENT: Int32 = 2

@@ -6,15 +6,15 @@ import Conntrack
 public final class ConntrackObject {
     /// The bytes programs read (and, for `mark`, write).
     public let storage: UnsafeMutableRawPointer
-    public internal(set) var entry: ConntrackEntry
+    @exclusivity(unchecked) public internal(set) var entry: ConntrackEntry
     /// The zone direction bits (`NF_CT_ZONE_DIR_ORIG` 1, `_REPL` 2).
-    public internal(set) var zoneDirection: UInt8
+    @exclusivity(unchecked) public internal(set) var zoneDirection: UInt8
     /// The table index while the entry is in the table.
-    public internal(set) var tableIndex: Int?
+    @exclusivity(unchecked) public internal(set) var tableIndex: Int?
     /// References the program holds.
-    public internal(set) var references = 1
+    @exclusivity(unchecked) public internal(set) var references = 1
     /// NAT manips already set up (bit 0 SRC, bit 1 DST).
-    var natDone: UInt8 = 0
+    @exclusivity(unchecked) var natDone: UInt8 = 0
 
     init(entry: ConntrackEntry, zoneDirection: UInt8, tableIndex: Int?) {
         storage = .allocate(byteCount: ConntrackKernelTypes.Offset.size, alignment: 8)

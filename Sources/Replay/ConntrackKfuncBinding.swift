@@ -23,9 +23,9 @@ public final class ConntrackKfuncBinding {
     public let runtime: ConntrackKfuncRuntime
     /// Objects the program holds references to, with their region tags (a handful at most, so a
     /// list searched in order beats hashing).
-    var held: [(tag: UInt32, object: ConntrackObject)] = []
-    public var tracing = false
-    public var trace: [KfuncTraceRecord] = []
+    @exclusivity(unchecked) var held: [(tag: UInt32, object: ConntrackObject)] = []
+    @exclusivity(unchecked) public var tracing = false
+    @exclusivity(unchecked) public var trace: [KfuncTraceRecord] = []
 
     public init(runtime: ConntrackKfuncRuntime) { self.runtime = runtime }
 
