@@ -159,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BPFVMTests",
-            dependencies: ["BPFVM", "BPFVerifier", "BPFObject", "CtsimTesting"]
+            dependencies: ["BPFVM", "BPFVerifier", "BPFObject", "CtsimTesting", "KernelBackend"]
         ),
         .testTarget(
             name: "BPFVerifierTests",

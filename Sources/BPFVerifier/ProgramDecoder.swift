@@ -135,6 +135,16 @@ public struct ProgramDecoder {
                 try zero(i, imm: true)
                 let op: Op = insn.opcode == 0x73 ? .stxb : insn.opcode == 0x6B ? .stxh : insn.opcode == 0x63 ? .stxw : .stxdw
                 return DecodedInstruction(op, dst: dst, src: src, offset: Int32(insn.offset))
+            case 0xC3, 0xDB, 0xCB, 0xD3 where insn.immediate == 0x100 || insn.immediate == 0x110:
+                // load-acquire / store-release: one thread sees them as a plain load and store
+                let size = Int(insn.opcode >> 3) & 3  // W, H, B, DW
+                if insn.immediate == 0x100 {
+                    _ = try register(dst, i, write: true)
+                    let op: Op = [.ldxw, .ldxh, .ldxb, .ldxdw][size]
+                    return DecodedInstruction(op, dst: dst, src: src, offset: Int32(insn.offset))
+                }
+                let op: Op = [.stxw, .stxh, .stxb, .stxdw][size]
+                return DecodedInstruction(op, dst: dst, src: src, offset: Int32(insn.offset))
             case 0xC3, 0xDB:
                 let wide = insn.opcode == 0xDB
                 let op: Op

@@ -153,7 +153,7 @@ extension Verifier {
             }
         case Opcode.classSTX:
             if insn.opcode & 0xE0 == Opcode.modeATOMIC {
-                let valid: Set<Int32> = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xA0, 0xA1, Opcode.atomicXchg, Opcode.atomicCmpxchg]
+                let valid: Set<Int32> = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xA0, 0xA1, Opcode.atomicXchg, Opcode.atomicCmpxchg, 0x100, 0x110]
                 if !valid.contains(insn.immediate) {
                     let code = String(UInt32(bitPattern: insn.immediate), radix: 16)
                     throw VerificationFailure("BPF_ATOMIC uses invalid atomic opcode \(code.count == 1 ? "0" + code : code)")

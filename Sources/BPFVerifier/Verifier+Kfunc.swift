@@ -239,16 +239,35 @@ extension Verifier {
         return nil
     }
 
+    /// `check_atomic_load` / `check_atomic_store` (6.15+): a load or store of any size with strict
+    /// alignment, then the pointer kind (not ctx or packet).
+    func loadAcquireStoreRelease(pc: Int, _ insn: Instruction, state: inout VerifierState) throws(VerificationFailure) {
+        let d = Int(insn.destination), s = Int(insn.source)
+        let load = insn.immediate == 0x100
+        let base = load ? s : d
+        try checkRegisterArgument(s, state)
+        if load { try checkDestination(d) } else { try checkRegisterArgument(d, state) }
+        let kind = state[register: base].kind
+        let typeName = state[register: base].typeName()
+        try memoryAccess(
+            pc: pc, base: base, offset: Int(insn.offset), size: size(of: insn), write: !load, valueRegister: load ? d : s,
+            signExtend: false, strictAlignment: true, state: &state)
+        if [.context, .packet, .packetMeta, .packetEnd].contains(kind) {
+            throw VerificationFailure("BPF_ATOMIC \(load ? "loads from" : "stores into") R\(base) \(typeName) is not allowed")
+        }
+    }
+
     /// `check_atomic` / `check_atomic_rmw`: the operation, the size, the registers, what the
     /// pointer may be, then the access as a read and a write with strict alignment.
     func atomic(pc: Int, _ insn: Instruction, state: inout VerifierState) throws(VerificationFailure) {
         let d = Int(insn.destination), s = Int(insn.source)
         let imm = insn.immediate
         let rmw: Set<Int32> = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xA0, 0xA1, Opcode.atomicXchg, Opcode.atomicCmpxchg]
+        if imm == 0x100 || imm == 0x110 {
+            try loadAcquireStoreRelease(pc: pc, insn, state: &state)
+            return
+        }
         if !rmw.contains(imm) {
-            if imm == 0x100 || imm == 0x110 {
-                throw VerificationFailure("BPF_ATOMIC load-acquire and store-release are not simulated (insn \(pc))")
-            }
             let code = String(UInt32(bitPattern: imm), radix: 16)
             throw VerificationFailure("BPF_ATOMIC uses invalid atomic opcode \(code.count == 1 ? "0" + code : code)")
         }

@@ -10,7 +10,7 @@ import Testing
 /// the simulated verifier with a verdict, never a trap (a trap ends this test process).
 @Suite struct EncodingDifferentialTests {
     static let offsets: [Int16] = [0, 0, 0, 1, 8, 16, 32, 64, -1, -8, -16, 7, 0x7FFF, -0x8000, 3]
-    static let immediates: [Int32] = [0, 0, 0, 1, 16, 32, 64, -1, 7, 63, 65, 0x40, 0x41, 0xE1, 0xF1, 0x100, .min, .max]
+    static let immediates: [Int32] = [0, 0, 0, 1, 16, 32, 64, -1, 7, 63, 65, 0x40, 0x41, 0xE1, 0xF1, 0x100, 0x110, .min, .max]
 
     /// One instruction with fields drawn from values that sit on the rules' edges.
     static func oddInstruction(_ g: inout SplitMix64) -> Instruction {
@@ -37,7 +37,7 @@ import Testing
         let alu: [UInt8] = [0x07, 0x0F, 0x17, 0x1F, 0x27, 0x2F, 0x37, 0x3F, 0x47, 0x4F, 0x57, 0x5F, 0x67, 0x6F, 0x77, 0x7F, 0x97, 0x9F,
                             0xA7, 0xAF, 0xB7, 0xBF, 0xC7, 0xCF, 0x04, 0x0C, 0x24, 0x34, 0x54, 0x64, 0x74, 0x84, 0x87, 0xB4, 0xBC, 0xD4, 0xDC, 0xD7]
         let jumps: [UInt8] = [0x05, 0x15, 0x1D, 0x25, 0x2D, 0x55, 0x5D, 0x65, 0xA5, 0xBD, 0xC5, 0x16, 0x1E, 0x56, 0xA6, 0xCE]
-        let memory: [UInt8] = [0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91, 0x62, 0x6A, 0x72, 0x7A, 0x63, 0x6B, 0x73, 0x7B, 0xC3, 0xDB]
+        let memory: [UInt8] = [0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91, 0x62, 0x6A, 0x72, 0x7A, 0x63, 0x6B, 0x73, 0x7B, 0xC3, 0xDB, 0xCB, 0xD3]
         let r = g.next()
         let register = UInt8(r >> 8 % 10)
         let other = UInt8((r >> 16) % 10)
@@ -63,15 +63,18 @@ import Testing
                 opcode: opcode, destination: store ? 10 : register, source: store ? (opcode & 7 == 2 ? 0 : other) : 10,
                 offset: Int16(-8 * Int((r >> 24) % 2 + 1) + ((r >> 30) % 2 == 0 ? 0 : 8 - size)))
             if opcode & 7 == 2 { insn.immediate = Int32((r >> 40) % 3) }
-            if opcode & 0xE7 == 0xC3 { insn.immediate = g.pick([0x00, 0x01, 0x40, 0x51, 0xA0, 0xE1, 0xF1]) }
+            if opcode & 0xE7 == 0xC3 { insn.immediate = g.pick([0x00, 0x01, 0x40, 0x51, 0xA0, 0xE1, 0xF1, 0x100, 0x110]) }
+            if insn.immediate == 0x100 {  // load-acquire: dst = *(src + off)
+                insn.destination = register
+                insn.source = 10
+            }
             return insn
         }
     }
 
     /// Moves an instruction off the few forms whose answers cannot be compared: kfunc calls and
     /// BTF-id or function `ld_imm64`s name ids of the simulator's BTF, not the kernel's; a
-    /// well-formed may_goto and the load-acquire / store-release atomics are not simulated (the
-    /// simulator says so in its verdict); a helper the simulator does not model has its
+    /// well-formed may_goto is not simulated (the simulator says so in its verdict); a helper the simulator does not model has its
     /// arguments unchecked, so such calls become calls of `bpf_ktime_get_ns`.
     static func comparable(_ insn: inout Instruction) {
         if insn.opcode == 0x85 && insn.source == 0 && insn.immediate > 0 && insn.immediate < HelperAvailability.maximumID
@@ -82,7 +85,6 @@ import Testing
         if insn.opcode == 0x85 && insn.source == 2 { insn.source = 3 }
         if insn.opcode == 0x18 && (insn.source == 3 || insn.source == 4) { insn.source = 7 }
         if insn.opcode == 0xE5 && insn.source == 0 && insn.destination == 0 && insn.immediate == 0 { insn.immediate = 1 }
-        if insn.opcode & 0xE7 == 0xC3 && (insn.immediate == 0x100 || insn.immediate == 0x110) { insn.immediate = 0x101 }
     }
 
     /// r0..r9 set to small constants, r10 - 8 written, the odd instruction (and a second slot
