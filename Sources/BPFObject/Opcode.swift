@@ -101,4 +101,6 @@ public enum Opcode {
     public static let ja: UInt8 = 0x05
     /// `gotol`/`ja32`: JMP32 | JA, target in the immediate.
     public static let ja32: UInt8 = 0x06
+    /// `may_goto` (JMP | JCOND, 6.9+): jump once the loop allowance runs out, else fall through.
+    public static let mayGoto: UInt8 = 0xE5
 }

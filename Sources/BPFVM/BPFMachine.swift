@@ -126,6 +126,9 @@ public final class BPFMachine {
     let stack: UnsafeMutableRawPointer
     let registers: UnsafeMutablePointer<UInt64>
     let frames: UnsafeMutablePointer<Frame>
+    /// Each frame's may_goto allowance (the kernel's hidden stack slot, `BPF_MAX_LOOPS`).
+    let loopAllowance: UnsafeMutablePointer<UInt32>
+    static let maxLoops: UInt32 = 8 * 1024 * 1024
     @exclusivity(unchecked) var resolvedHelpers: [HelperFunction] = []
     @exclusivity(unchecked) var resolvedHelperIndex: [Int32: Int] = [:]
     @exclusivity(unchecked) var resolvedKfuncs: [HelperFunction] = []
@@ -161,6 +164,8 @@ public final class BPFMachine {
         registers = .allocate(capacity: 16)
         registers.initialize(repeating: 0, count: 16)
         frames = .allocate(capacity: Self.maxFrames)
+        loopAllowance = .allocate(capacity: Self.maxFrames)
+        loopAllowance.initialize(repeating: Self.maxLoops, count: Self.maxFrames)
         memory.set(tag: MemoryMap.stackTag, kind: .stack, base: stack, length: Self.stackSize, writable: true)
     }
 
@@ -168,6 +173,7 @@ public final class BPFMachine {
         stack.deallocate()
         registers.deallocate()
         frames.deallocate()
+        loopAllowance.deallocate()
         bufferStorage?.deallocate()
         contextStorage?.deallocate()
         state.deinitialize(count: 1)

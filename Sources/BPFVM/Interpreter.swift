@@ -22,6 +22,7 @@ extension BPFMachine {
         var regionCount = UInt64(memory.count)
         // The lowest stack offset this run writes (see `MemoryMap.stackDirtyLow`).
         var stackLow = UInt32.max
+        loopAllowance[base] = BPFMachine.maxLoops
         defer {
             budget = remaining
             if stackLow < memory.stackDirtyLow { memory.stackDirtyLow = stackLow }
@@ -347,6 +348,7 @@ extension BPFMachine {
                 }
                 frames[depth] = Frame(returnPC: pc, code: code, r6: r[6], r7: r[7], r8: r[8], r9: r[9], r10: r[10])
                 depth &+= 1
+                loopAllowance[depth] = BPFMachine.maxLoops
                 r[10] &-= UInt64(BPFMachine.stackFrameSize)
                 pc = Int(i.offset)
             case .exit:
@@ -360,6 +362,8 @@ extension BPFMachine {
                 r[8] = frame.r8
                 r[9] = frame.r9
                 r[10] = frame.r10
+            case .mayGoto:
+                if loopAllowance[depth] == 0 { pc = Int(i.offset) } else { loopAllowance[depth] &-= 1 }
             case .trap:
                 fault(.invalidInstruction, pc &- 1, "execution fell off the end of the program or into the middle of ld_imm64")
                 return nil

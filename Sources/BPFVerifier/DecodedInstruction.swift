@@ -70,5 +70,7 @@ extension DecodedInstruction {
         case exit
         /// Never executed in a valid program: the second slot of `ld_imm64` and the slot past the end.
         case trap
+        /// `may_goto`: jumps to `offset` once the frame's loop allowance is spent, else uses one.
+        case mayGoto
     }
 }

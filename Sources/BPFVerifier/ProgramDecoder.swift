@@ -135,7 +135,7 @@ public struct ProgramDecoder {
                 try zero(i, imm: true)
                 let op: Op = insn.opcode == 0x73 ? .stxb : insn.opcode == 0x6B ? .stxh : insn.opcode == 0x63 ? .stxw : .stxdw
                 return DecodedInstruction(op, dst: dst, src: src, offset: Int32(insn.offset))
-            case 0xC3, 0xDB, 0xCB, 0xD3 where insn.immediate == 0x100 || insn.immediate == 0x110:
+            case _ where [0xC3, 0xDB, 0xCB, 0xD3].contains(insn.opcode) && (insn.immediate == 0x100 || insn.immediate == 0x110):
                 // load-acquire / store-release: one thread sees them as a plain load and store
                 let size = Int(insn.opcode >> 3) & 3  // W, H, B, DW
                 if insn.immediate == 0x100 {
@@ -254,6 +254,11 @@ public struct ProgramDecoder {
             let target = i + 1 + Int(insn.immediate)
             targets.append((i, target))
             return DecodedInstruction(.ja, offset: Int32(clamping: target))
+        case 0xE0 where insn.opcode == Opcode.mayGoto:
+            try zero(i, src: true, dst: true, imm: true)
+            let target = i + 1 + Int(insn.offset)
+            targets.append((i, target))
+            return DecodedInstruction(.mayGoto, offset: Int32(target))
         case Opcode.jmpCall:
             guard wide else { throw invalid(i, "unknown jump opcode") }
             if byRegister {

@@ -51,6 +51,9 @@ public struct HeldReference: Hashable, Sendable {
 public struct VerifierState: Hashable, Sendable {
     public var frames: [FrameState]
     public var references: [HeldReference] = []
+    /// How many may_goto fall-throughs this path took (`may_goto_depth`): two states of a loop
+    /// differ in it, so they are not an infinite loop.
+    public var mayGotoDepth = 0
 
     public init() { frames = [FrameState(frameNumber: 0)] }
 

@@ -13,11 +13,11 @@ extension Verifier {
             if insn.opcode == Opcode.ja32 { return .next(pc + 1 + Int(insn.immediate)) }
             return .next(pc + 1 + Int(insn.offset))
         }
-        if insn.opcode == 0xE5 {
+        if insn.opcode == Opcode.mayGoto {
             if insn.source != 0 || insn.destination != 0 || insn.immediate != 0 {
                 throw VerificationFailure("invalid may_goto imm \(insn.immediate)")
             }
-            throw VerificationFailure("may_goto is not simulated (insn \(pc))")
+            return .mayGoto(queued: widenedForMayGoto(pc: pc, state), jumpTo: pc + 1 + Int(insn.offset))
         }
         guard op <= Opcode.jmpJSLE, op != 0xE0 else {
             throw VerificationFailure("invalid BPF_JMP/JMP32 opcode \(String(insn.opcode, radix: 16))")
@@ -186,5 +186,30 @@ extension Verifier {
         }
         try checkRegisterArgument(0, state)
         return .exit
+    }
+
+    /// The fall-through of a may_goto: one level deeper, and with every scalar that changed since
+    /// this path's previous visit of the instruction made unknown (`widen_imprecise_scalars`; ctsim
+    /// tracks no precision, so every scalar counts as imprecise), so that the loop converges.
+    func widenedForMayGoto(pc: Int, _ state: VerifierState) -> VerifierState {
+        var queued = state
+        queued.mayGotoDepth += 1
+        let list = visitedAt[pc] ?? []
+        guard let previous = list.last(where: { $0 != lastEntry && visited[$0].branches > 0 }) else { return queued }
+        let old = visited[previous].state
+        guard old.frames.count == queued.frames.count else { return queued }
+        for f in queued.frames.indices {
+            for r in queued.frames[f].registers.indices {
+                let a = old.frames[f].registers[r], b = queued.frames[f].registers[r]
+                if a.kind == .scalar, b.kind == .scalar, a != b { queued.frames[f].registers[r] = .unknownScalar() }
+            }
+            for s in queued.frames[f].stack.indices where s < old.frames[f].stack.count {
+                let a = old.frames[f].stack[s], b = queued.frames[f].stack[s]
+                if a.isSpill, b.isSpill, a.spilled.kind == .scalar, b.spilled.kind == .scalar, a.spilled != b.spilled {
+                    queued.frames[f].stack[s].spilled = .unknownScalar()
+                }
+            }
+        }
+        return queued
     }
 }

@@ -48,10 +48,17 @@ extension Verifier {
                 i += 1
             }
         }
+        let combined = combinedStackDepth(subprograms)
+        // After the depth check the kernel gives a subprogram with may_goto 16 more bytes (x86-64's
+        // timed may_goto: a count and a timestamp), which its `stack depth` line shows.
+        for n in subprograms.indices
+        where instructions[subprograms[n].start..<subprograms[n].end].contains(where: { $0.opcode == Opcode.mayGoto }) {
+            subprograms[n].stackDepth += 16
+        }
         return .success(
             VerifiedProgram(
                 name: program.name, type: program.type, decoded: decoded, reachable: reachable, subprograms: subprograms,
-                maxCombinedStackDepth: combinedStackDepth(subprograms)))
+                maxCombinedStackDepth: combined))
     }
 
     func kfuncNames() -> [Int: String] {

@@ -51,6 +51,7 @@ final class Verifier {
     }
     struct Visited {
         var state: VerifierState
+        var pc = -1
         var parent: Int
         var branches: Int
         var hits = 0
@@ -155,6 +156,7 @@ final class Verifier {
                 } else {
                     let target = i + 1 + Int(insn.offset)
                     if target < 0 || target >= count { throw VerificationFailure("jump out of range from insn \(i) to \(target)") }
+                    if insn.opcode == Opcode.mayGoto { prunePoints.insert(i) }  // a forced checkpoint
                     next = [i + 1, target]
                     prunePoints.insert(target)
                     prunePoints.insert(i + 1)
@@ -262,6 +264,15 @@ final class Verifier {
                         pc = targetPC
                     }
                     logAfter(pc: at, state: state, slot: nil)
+                case .mayGoto(let queued, let jumpTo):
+                    if lastEntry >= 0 { visited[lastEntry].branches += 1 }
+                    pending.append(
+                        Pending(
+                            pc: pc + 1, state: queued, lastEntry: lastEntry, logMark: log.count, from: pc,
+                            branchLine: options.logLevel >= 1 ? log.count - 1 : -1, branchText: lineText))
+                    peakStates = max(peakStates, visited.count)
+                    logAfter(pc: at, state: state, slot: nil)
+                    pc = jumpTo
                 case .exit:
                     recordStackDepths(state)
                     pathDone = true
@@ -301,6 +312,15 @@ final class Verifier {
             let index = list[position]
             let old = visited[index]
             if old.branches > 0 {
+                // A loop through may_goto converges once an earlier iteration's state covers this
+                // one (the depths differ, so it is not an infinite loop).
+                if instructions[pc].opcode == Opcode.mayGoto, old.state.mayGotoDepth != state.mayGotoDepth,
+                    StatePruning.subsumes(old.state, state)
+                {
+                    visited[index].hits += 1
+                    if evicted { visitedAt[pc] = list }
+                    return true
+                }
                 if old.state == state {
                     throw VerificationFailure(
                         "infinite loop detected at insn \(pc)", "cur state: " + describe(state), "old state: " + describe(old.state))
@@ -320,7 +340,7 @@ final class Verifier {
             position += 1
         }
         if evicted { visitedAt[pc] = list }
-        visited.append(Visited(state: state, parent: lastEntry, branches: 1))
+        visited.append(Visited(state: state, pc: pc, parent: lastEntry, branches: 1))
         lastEntry = visited.count - 1
         visitedAt[pc, default: []].append(lastEntry)
         maxStatesPerInstruction = max(maxStatesPerInstruction, list.count + 1)
@@ -332,6 +352,8 @@ final class Verifier {
         case next(Int)
         /// The fall-through state and the jump target's state (nil: that side is impossible).
         case branch(VerifierState?, VerifierState?, Int)
+        /// may_goto: this path jumps to the target; the fall-through is explored later.
+        case mayGoto(queued: VerifierState, jumpTo: Int)
         case exit
     }
 }

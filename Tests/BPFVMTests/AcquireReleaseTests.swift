@@ -35,6 +35,21 @@ import Testing
         #expect(result == Self.value & mask)
     }
 
+    /// The read-modify-write atomics of the same opcodes keep their meaning: fetch_add adds.
+    @Test func fetchAddStillAdds() throws {
+        let code = [
+            Instruction(opcode: 0x7A, destination: 10, offset: -8, immediate: 10),  // *(u64 *)(r10 - 8) = 10
+            Instruction(opcode: 0xB7, destination: 1, immediate: 5),
+            Instruction(opcode: 0xDB, destination: 10, source: 1, offset: -8, immediate: 0x01),  // r1 = fetch_add
+            Instruction(opcode: 0x79, destination: 0, source: 10, offset: -8),
+            Instruction(opcode: 0x0F, destination: 0, source: 1),
+            Instruction(opcode: 0x95),
+        ]
+        let verdict = BPFVerifier.verify(program: LoadedProgram(name: "fetch_add", type: .xdp, instructions: code))
+        let machine = BPFMachine()
+        #expect(try machine.run(try machine.load(try #require(verdict.program))) == 15 + 10)
+    }
+
     @Test(.needsKernel, arguments: [Opcode.sizeB, Opcode.sizeH, Opcode.sizeW, Opcode.sizeDW])
     func theKernelAcceptsTheSamePrograms(_ size: UInt8) throws {
         let kernel = try KernelProgramLoader.verify(slots: Self.program(size: size).flatMap(\.bytes))
