@@ -129,9 +129,9 @@ public final class BPFMachine {
     /// Each frame's may_goto allowance (the kernel's hidden stack slot, `BPF_MAX_LOOPS`).
     let loopAllowance: UnsafeMutablePointer<UInt32>
     static let maxLoops: UInt32 = 8 * 1024 * 1024
-    @exclusivity(unchecked) var resolvedHelpers: [HelperFunction] = []
+    @exclusivity(unchecked) var resolvedHelpers: [ResolvedFunction] = []
     @exclusivity(unchecked) var resolvedHelperIndex: [Int32: Int] = [:]
-    @exclusivity(unchecked) var resolvedKfuncs: [HelperFunction] = []
+    @exclusivity(unchecked) var resolvedKfuncs: [ResolvedFunction] = []
     var pendingError: VMError? {
         get { state.pointee.pendingError }
         set { state.pointee.pendingError = newValue }
@@ -304,13 +304,13 @@ public final class BPFMachine {
     func helperIndex(for id: Int32) -> Int? {
         if let index = resolvedHelperIndex[id] { return index }
         guard let helper = helpers[id] else { return nil }
-        resolvedHelpers.append(helper.function)
+        resolvedHelpers.append(ResolvedFunction(helper.function))
         resolvedHelperIndex[id] = resolvedHelpers.count - 1
         return resolvedHelpers.count - 1
     }
 
     func kfuncIndex(_ kfunc: Kfunc) -> Int {
-        resolvedKfuncs.append(kfunc.function)
+        resolvedKfuncs.append(ResolvedFunction(kfunc.function))
         return resolvedKfuncs.count - 1
     }
 
@@ -401,4 +401,12 @@ struct Frame {
     var returnPC: Int
     var code: UnsafeMutablePointer<DecodedInstruction>
     var r6: UInt64, r7: UInt64, r8: UInt64, r9: UInt64, r10: UInt64
+}
+
+/// A linked helper or kfunc. The box keeps the closure at its own type: a function stored as an
+/// array element is kept in the most general form, and every call would go through two
+/// reabstraction thunks.
+final class ResolvedFunction {
+    let call: HelperFunction
+    init(_ call: @escaping HelperFunction) { self.call = call }
 }

@@ -1,7 +1,8 @@
 /// What a helper or kfunc call sees: the machine, the argument registers and where it was called.
 public struct HelperCall {
-    /// The machine, for memory, maps, the clock and the trace.
-    public let machine: BPFMachine
+    /// The machine, for memory, maps, the clock and the trace. Not retained: a call lives only
+    /// while the machine that makes it runs the helper (keep the machine, not the call).
+    public unowned(unsafe) let machine: BPFMachine
     /// r1...r5 at the call.
     public let r1: UInt64, r2: UInt64, r3: UInt64, r4: UInt64, r5: UInt64
     /// The instruction index of the call.

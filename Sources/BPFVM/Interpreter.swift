@@ -481,7 +481,7 @@ extension BPFMachine {
     @inline(never)
     func callOut(_ i: DecodedInstruction, _ pc: Int, _ depth: Int) -> CallResult {
         let r = registers
-        let function: HelperFunction
+        let function: ResolvedFunction
         switch i.op {
         case .callHelper:
             function = resolvedHelpers[Int(i.immediate)]
@@ -498,7 +498,7 @@ extension BPFMachine {
         }
         let call = HelperCall(machine: self, r1: r[1], r2: r[2], r3: r[3], r4: r[4], r5: r[5], instruction: pc, frame: depth)
         do {
-            switch try function(call) {
+            switch try withExtendedLifetime(function, { () throws(VMError) in try function.call(call) }) {
             case .value(let value):
                 r[0] = value
                 return .continue
