@@ -77,6 +77,9 @@ public enum Opcode {
     public static let atomicXchg: Int32 = 0xE1
     /// `BPF_CMPXCHG` = 0xf0 | BPF_FETCH.
     public static let atomicCmpxchg: Int32 = 0xF1
+    /// Load-acquire and store-release (6.15+), any size.
+    public static let atomicLoadAcquire: Int32 = 0x100
+    public static let atomicStoreRelease: Int32 = 0x110
 
     // MARK: Pseudo source registers
     /// `call` with src = 1: a bpf-to-bpf call, imm = relative target.

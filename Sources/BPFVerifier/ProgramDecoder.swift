@@ -135,10 +135,11 @@ public struct ProgramDecoder {
                 try zero(i, imm: true)
                 let op: Op = insn.opcode == 0x73 ? .stxb : insn.opcode == 0x6B ? .stxh : insn.opcode == 0x63 ? .stxw : .stxdw
                 return DecodedInstruction(op, dst: dst, src: src, offset: Int32(insn.offset))
-            case _ where [0xC3, 0xDB, 0xCB, 0xD3].contains(insn.opcode) && (insn.immediate == 0x100 || insn.immediate == 0x110):
+            case _ where [0xC3, 0xDB, 0xCB, 0xD3].contains(insn.opcode)
+                && (insn.immediate == Opcode.atomicLoadAcquire || insn.immediate == Opcode.atomicStoreRelease):
                 // load-acquire / store-release: one thread sees them as a plain load and store
                 let size = Int(insn.opcode >> 3) & 3  // W, H, B, DW
-                if insn.immediate == 0x100 {
+                if insn.immediate == Opcode.atomicLoadAcquire {
                     _ = try register(dst, i, write: true)
                     let op: Op = [.ldxw, .ldxh, .ldxb, .ldxdw][size]
                     return DecodedInstruction(op, dst: dst, src: src, offset: Int32(insn.offset))

@@ -44,6 +44,13 @@ extension Verifier {
         return table
     }()
 
+    /// `check_atomic`'s operations: add, or, and, xor (each also with fetch), xchg, cmpxchg,
+    /// load-acquire, store-release.
+    static let atomicOperations: Set<Int32> = [
+        0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xA0, 0xA1, Opcode.atomicXchg, Opcode.atomicCmpxchg, Opcode.atomicLoadAcquire,
+        Opcode.atomicStoreRelease,
+    ]
+
     /// The pass over every slot, reachable or not, in order (`resolve_pseudo_ldimm64`).
     func checkEncodings() throws(VerificationFailure) {
         var i = 0
@@ -153,8 +160,7 @@ extension Verifier {
             }
         case Opcode.classSTX:
             if insn.opcode & 0xE0 == Opcode.modeATOMIC {
-                let valid: Set<Int32> = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xA0, 0xA1, Opcode.atomicXchg, Opcode.atomicCmpxchg, 0x100, 0x110]
-                if !valid.contains(insn.immediate) {
+                if !Self.atomicOperations.contains(insn.immediate) {
                     let code = String(UInt32(bitPattern: insn.immediate), radix: 16)
                     throw VerificationFailure("BPF_ATOMIC uses invalid atomic opcode \(code.count == 1 ? "0" + code : code)")
                 }

@@ -243,7 +243,7 @@ extension Verifier {
     /// alignment, then the pointer kind (not ctx or packet).
     func loadAcquireStoreRelease(pc: Int, _ insn: Instruction, state: inout VerifierState) throws(VerificationFailure) {
         let d = Int(insn.destination), s = Int(insn.source)
-        let load = insn.immediate == 0x100
+        let load = insn.immediate == Opcode.atomicLoadAcquire
         let base = load ? s : d
         try checkRegisterArgument(s, state)
         if load { try checkDestination(d) } else { try checkRegisterArgument(d, state) }
@@ -262,14 +262,10 @@ extension Verifier {
     func atomic(pc: Int, _ insn: Instruction, state: inout VerifierState) throws(VerificationFailure) {
         let d = Int(insn.destination), s = Int(insn.source)
         let imm = insn.immediate
-        let rmw: Set<Int32> = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xA0, 0xA1, Opcode.atomicXchg, Opcode.atomicCmpxchg]
-        if imm == 0x100 || imm == 0x110 {
+        // (an operation outside `atomicOperations` was refused by `checkReservedFields`)
+        if imm == Opcode.atomicLoadAcquire || imm == Opcode.atomicStoreRelease {
             try loadAcquireStoreRelease(pc: pc, insn, state: &state)
             return
-        }
-        if !rmw.contains(imm) {
-            let code = String(UInt32(bitPattern: imm), radix: 16)
-            throw VerificationFailure("BPF_ATOMIC uses invalid atomic opcode \(code.count == 1 ? "0" + code : code)")
         }
         let size = size(of: insn)
         guard size == 4 || size == 8 else { throw VerificationFailure("invalid atomic operand size") }
