@@ -8,7 +8,6 @@ extension Verifier {
         let op = insn.opcode & 0xF0
         let d = Int(insn.destination), s = Int(insn.source)
         let useX = insn.opcode & Opcode.sourceX != 0
-        if op > Opcode.aluEnd { throw VerificationFailure("invalid BPF_ALU opcode \(String(op, radix: 16))") }
 
         if op == Opcode.aluEnd || op == Opcode.aluNeg {
             try checkRegisterArgument(d, state)

@@ -161,8 +161,7 @@ extension Verifier {
         case Opcode.classSTX:
             if insn.opcode & 0xE0 == Opcode.modeATOMIC {
                 if !Self.atomicOperations.contains(insn.immediate) {
-                    let code = String(UInt32(bitPattern: insn.immediate), radix: 16)
-                    throw VerificationFailure("BPF_ATOMIC uses invalid atomic opcode \(code.count == 1 ? "0" + code : code)")
+                    throw VerificationFailure("BPF_ATOMIC uses invalid atomic opcode \(Self.hex2(UInt32(bitPattern: insn.immediate)))")
                 }
             } else if insn.opcode & 0xE0 != Opcode.modeMEM || insn.immediate != 0 {
                 throw VerificationFailure("BPF_STX uses reserved fields")
@@ -176,8 +175,9 @@ extension Verifier {
         }
     }
 
-    static func hex2(_ byte: UInt8) -> String {
-        let text = String(byte, radix: 16)
+    /// `%02x`.
+    static func hex2(_ value: some BinaryInteger) -> String {
+        let text = String(value, radix: 16)
         return text.count == 1 ? "0" + text : text
     }
 }

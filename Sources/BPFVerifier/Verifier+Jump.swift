@@ -5,10 +5,7 @@ extension Verifier {
         let op = insn.opcode & 0xF0
         let is32 = insn.instructionClass == Opcode.classJMP32
         if insn.opcode == Opcode.exit { return try exit(pc: pc, state: &state) }
-        if op == Opcode.jmpCall {
-            if insn.opcode == Opcode.callx { throw VerificationFailure("unknown opcode 8d") }
-            return try call(pc: pc, insn, state: &state)
-        }
+        if op == Opcode.jmpCall { return try call(pc: pc, insn, state: &state) }  // (callx: refused by `checkEncodings`)
         if op == Opcode.jmpJA {
             if insn.opcode == Opcode.ja32 { return .next(pc + 1 + Int(insn.immediate)) }
             return .next(pc + 1 + Int(insn.offset))
