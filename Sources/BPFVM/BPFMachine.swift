@@ -1,6 +1,10 @@
 import BPFObject
 import BPFVerifier
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The program types the machine distinguishes (for return codes of redirect helpers and the
 /// helpers each type may call).
 public enum ProgramType: String, Sendable {
@@ -19,6 +23,17 @@ public struct MachineConfiguration: Sendable {
     public var hz: UInt64 = 250
     /// Instructions one run may execute before it fails with `.budgetExhausted`.
     public var instructionBudget = 10_000_000
+    /// Whether programs run as x86-64 code the machine compiles when it loads them (where the
+    /// build can: x86-64 Linux), with the interpreter's results. The interpreter runs whatever
+    /// the compiler leaves to it, and everything when this is off. `CTSIM_JIT=0` in the
+    /// environment turns it off by default.
+    public var jit = MachineConfiguration.jitDefault
+
+    /// On unless `CTSIM_JIT=0` is in the environment.
+    public static let jitDefault: Bool = {
+        guard let value = getenv("CTSIM_JIT") else { return true }
+        return String(cString: value) != "0"
+    }()
 
     public init() {}
 }
@@ -150,6 +165,8 @@ public final class BPFMachine {
         set { state.pointee.callBudget = newValue }
     }
     @exclusivity(unchecked) var randomState: UInt64
+    /// What compiled code runs with (see `JITContext`).
+    let jitContext: UnsafeMutablePointer<JITContext>
     private var bufferStorage: UnsafeMutableRawPointer?
     private var bufferLength = 0
     private var contextStorage: UnsafeMutableRawPointer?
@@ -167,6 +184,8 @@ public final class BPFMachine {
         loopAllowance = .allocate(capacity: Self.maxFrames)
         loopAllowance.initialize(repeating: Self.maxLoops, count: Self.maxFrames)
         memory.set(tag: MemoryMap.stackTag, kind: .stack, base: stack, length: Self.stackSize, writable: true)
+        jitContext = .allocate(capacity: 1)
+        jitContext.initialize(to: Self.makeJITContext(self))
     }
 
     deinit {
@@ -174,6 +193,8 @@ public final class BPFMachine {
         registers.deallocate()
         frames.deallocate()
         loopAllowance.deallocate()
+        jitContext.deinitialize(count: 1)
+        jitContext.deallocate()
         bufferStorage?.deallocate()
         contextStorage?.deallocate()
         state.deinitialize(count: 1)
@@ -296,7 +317,9 @@ public final class BPFMachine {
 
     private func install(_ decoded: DecodedProgram, name: String, verified: VerifiedProgram?) throws(VMError) -> VMProgram {
         let code = try ProgramLinker.link(decoded, machine: self)
-        let program = VMProgram(name: name, index: programs.count, code: code, slotCount: decoded.slotCount, verified: verified)
+        let program = VMProgram(
+            name: name, index: programs.count, code: code, slotCount: decoded.slotCount, verified: verified,
+            compile: configuration.jit)
         programs.append(program)
         return program
     }
@@ -335,7 +358,12 @@ public final class BPFMachine {
         s.pointee.pendingError = nil
         let allowed = max(budget ?? s.pointee.configuration.instructionBudget, 1)
         var remaining = allowed
-        let result = interpret(program.code, budget: &remaining)
+        let result: UInt64?
+        if let jit = program.jit {
+            result = execute(program, jit, budget: &remaining)
+        } else {
+            result = interpret(program.code, budget: &remaining)
+        }
         s.pointee.executedInstructions = allowed - remaining
         guard let result else { try throwPending() }
         return result
@@ -383,14 +411,21 @@ public final class VMProgram {
     /// decoded code is what this program runs); nil for raw bytecode.
     public let verified: VerifiedProgram?
     let code: UnsafeMutablePointer<DecodedInstruction>
+    /// The program as x86-64 code, when the machine compiles (`MachineConfiguration.jit`) and the
+    /// compiler takes it.
+    let jit: JITCode?
 
-    init(name: String, index: Int, code: [DecodedInstruction], slotCount: Int, verified: VerifiedProgram? = nil) {
+    /// Bytes of compiled code (0 when the program is interpreted).
+    public var compiledSize: Int { jit?.size ?? 0 }
+
+    init(name: String, index: Int, code: [DecodedInstruction], slotCount: Int, verified: VerifiedProgram? = nil, compile: Bool) {
         self.name = name
         self.index = index
         self.slotCount = slotCount
         self.verified = verified
         self.code = .allocate(capacity: code.count)
         self.code.initialize(from: code, count: code.count)
+        jit = compile && JITCode.isSupported ? JITCode(self.code, count: code.count) : nil
     }
 
     deinit { code.deallocate() }

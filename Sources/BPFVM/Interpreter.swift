@@ -13,16 +13,26 @@ extension BPFMachine {
     func interpret(
         _ entry: UnsafeMutablePointer<DecodedInstruction>, pc start: Int, depth base: Int, budget: inout Int
     ) -> UInt64? {
+        loopAllowance[base] = BPFMachine.maxLoops
+        return resume(entry, pc: start, depth: base, base: base, budget: &budget, label: budget)
+    }
+
+    /// Goes on at instruction `start` of `entry` in frame `frame` (compiled code hands over here
+    /// with the frames, registers and allowances it kept); the `exit` of frame `base` returns.
+    /// `label` is the budget a budget fault names.
+    func resume(
+        _ entry: UnsafeMutablePointer<DecodedInstruction>, pc start: Int, depth frame: Int, base: Int, budget: inout Int,
+        label: Int
+    ) -> UInt64? {
         let r = registers
         var code = entry
         var pc = start
-        var depth = base
+        var depth = frame
         var remaining = budget
         var regions = memory.table
         var regionCount = UInt64(memory.count)
         // The lowest stack offset this run writes (see `MemoryMap.stackDirtyLow`).
         var stackLow = UInt32.max
-        loopAllowance[base] = BPFMachine.maxLoops
         defer {
             budget = remaining
             if stackLow < memory.stackDirtyLow { memory.stackDirtyLow = stackLow }
@@ -35,7 +45,7 @@ extension BPFMachine {
             remaining &-= 1
             if _slowPath(remaining < 0) {
                 remaining = 0
-                fault(.budgetExhausted, pc &- 1, "the instruction budget of \(budget) ran out")
+                fault(.budgetExhausted, pc &- 1, "the instruction budget of \(label) ran out")
                 return nil
             }
             switch i.op {
@@ -312,7 +322,7 @@ extension BPFMachine {
                 case .continue:
                     break
                 case .tailCall(let target):
-                    code = target
+                    code = target.code
                     pc = 0
                 case .exit:
                     return r[0]
@@ -332,7 +342,7 @@ extension BPFMachine {
                 case .continue:
                     break
                 case .tailCall(let target):
-                    code = target
+                    code = target.code
                     pc = 0
                 case .exit:
                     return r[0]
@@ -374,7 +384,7 @@ extension BPFMachine {
 
 enum CallResult {
     case `continue`, exit, fault
-    case tailCall(UnsafeMutablePointer<DecodedInstruction>)
+    case tailCall(VMProgram)
 }
 
 /// The host pointer for `size` bytes at `address`, or nil: the tag picks a table entry (entry 0,
@@ -511,7 +521,7 @@ extension BPFMachine {
                     return .continue
                 }
                 tailCalls += 1
-                return .tailCall(program.code)
+                return .tailCall(program)
             }
         } catch {
             pendingError = error

@@ -43,11 +43,13 @@ public final class ProgramSession {
     let contextAddress: UInt64
 
     /// Loads `programName` (the only program when nil) of `file`, verifying it once.
-    /// - Parameter verifierLogLevel: the log `verification` keeps (0: none, only the error line).
+    /// - Parameters:
+    ///   - verifierLogLevel: the log `verification` keeps (0: none, only the error line).
+    ///   - jit: whether the program runs compiled (`MachineConfiguration.jit`) or interpreted.
     /// - Throws: `ReplayError` (.load, .unsupportedType).
     public init(
         file: BPFObjectFile, programName: String?, profile: ConntrackKernelProfile = .current, model: ConntrackModel = ConntrackModel(),
-        verifierLogLevel: Int = 0
+        verifierLogLevel: Int = 0, jit: Bool = MachineConfiguration.jitDefault
     ) throws(ReplayError) {
         let names = file.programs.map(\.name)
         let location = file.name
@@ -78,6 +80,7 @@ public final class ProgramSession {
         default: throw ReplayError(.unsupportedType, "program \(name) is \(loaded.type); replay runs XDP and TC (sched_cls) programs", location: location)
         }
         configuration.hz = UInt64(model.hz)
+        configuration.jit = jit
         machine = BPFMachine(configuration: configuration)
         machine.clock = clock
         self.model = model

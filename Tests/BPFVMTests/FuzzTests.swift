@@ -24,67 +24,7 @@ import Testing
         var g = SplitMix64(seed: UInt64(seed) &* 7919 &+ 1)
         var loaded = 0, ended = 0, verified = 0
         for _ in 0..<5_000 {
-            let count = Int(g.next() % 12) + 1
-            var program: [Instruction] = []
-            for _ in 0..<count {
-                let r = g.next()
-                // One in eight slots is pure noise; the rest are shaped like real instructions
-                // (reserved fields zero) so most programs load and run.
-                if r & 7 == 0 {
-                    program.append(Instruction(bytes: (0..<8).map { UInt8(truncatingIfNeeded: g.next() >> ($0 * 3)) }))
-                    continue
-                }
-                let opcode = Self.opcodes[Int(r >> 8) % Self.opcodes.count]
-                let dst = UInt8(truncatingIfNeeded: r >> 16) % 10
-                let src = UInt8(truncatingIfNeeded: r >> 24) % 11
-                let small = Int32(truncatingIfNeeded: Int64(r >> 40) % 64 - 32)
-                let jump = Int16(truncatingIfNeeded: Int64(r >> 32) % 7 - 3)
-                let memoryOffset = Int16(truncatingIfNeeded: -(Int64(r >> 50) % 520))
-                var insn = Instruction(opcode: opcode, destination: dst)
-                let cls = opcode & 7
-                let byRegister = opcode & 8 != 0
-                switch cls {
-                case 4, 7:
-                    if opcode & 0xF0 == 0xD0 {
-                        insn.immediate = [16, 32, 64][Int(r >> 60) % 3]
-                    } else if opcode & 0xF0 == 0x80 {
-                        break
-                    } else if byRegister {
-                        insn.source = src
-                    } else {
-                        insn.immediate = (r >> 58) & 1 == 0 ? small : Int32(truncatingIfNeeded: r >> 20)
-                    }
-                case 5, 6:
-                    switch opcode {
-                    case 0x05: insn = Instruction(opcode: opcode, offset: jump)
-                    case 0x06: insn = Instruction(opcode: opcode, immediate: Int32(jump))
-                    case 0x85: insn = Instruction(opcode: opcode, immediate: [1, 2, 3, 5, 6, 7, 8, 12, 118, 130, 131, 132][Int(r >> 56) % 12])
-                    case 0x8D: insn = Instruction(opcode: opcode, destination: dst)
-                    case 0x95: insn = Instruction(opcode: opcode)
-                    default:
-                        insn.offset = jump
-                        if byRegister { insn.source = src } else { insn.immediate = small }
-                    }
-                case 1:
-                    insn.source = src
-                    insn.offset = memoryOffset
-                case 2:
-                    insn.destination = src
-                    insn.offset = memoryOffset
-                    insn.immediate = small
-                case 3:
-                    insn.destination = src
-                    insn.source = dst
-                    insn.offset = memoryOffset
-                    if opcode == 0xC3 || opcode == 0xDB { insn.immediate = [0, 0x40, 0x50, 0xA0, 1, 0x41, 0x51, 0xA1, 0xE1, 0xF1][Int(r >> 56) % 10] }
-                default:  // 0x18
-                    insn.immediate = Int32(truncatingIfNeeded: r >> 12)
-                    program.append(insn)
-                    insn = Instruction(opcode: 0, immediate: (r >> 62) == 0 ? 1 : 0)
-                }
-                program.append(insn)
-            }
-            program.append(Instruction(opcode: 0x95))
+            let program = Self.randomProgram(&g)
             let verdict = BPFVerifier.verify(program: LoadedProgram(name: "fuzz", type: .xdp, instructions: program))
             #expect(verdict.accepted || verdict.error?.isEmpty == false)
             if verdict.accepted { verified += 1 }
@@ -106,5 +46,72 @@ import Testing
         // Most random programs read registers they never set: the verifier refuses nearly all of
         // what the VM's own load checks let through.
         #expect(verified < loaded / 10, "verified \(verified) of \(loaded)")
+    }
+
+    /// A random program of 1...12 slots shaped like real instructions (one in eight is noise),
+    /// then `exit`.
+    static func randomProgram(_ g: inout SplitMix64) -> [Instruction] {
+        let count = Int(g.next() % 12) + 1
+        var program: [Instruction] = []
+        for _ in 0..<count {
+            let r = g.next()
+            // One in eight slots is pure noise; the rest are shaped like real instructions
+            // (reserved fields zero) so most programs load and run.
+            if r & 7 == 0 {
+                program.append(Instruction(bytes: (0..<8).map { UInt8(truncatingIfNeeded: g.next() >> ($0 * 3)) }))
+                continue
+            }
+            let opcode = Self.opcodes[Int(r >> 8) % Self.opcodes.count]
+            let dst = UInt8(truncatingIfNeeded: r >> 16) % 10
+            let src = UInt8(truncatingIfNeeded: r >> 24) % 11
+            let small = Int32(truncatingIfNeeded: Int64(r >> 40) % 64 - 32)
+            let jump = Int16(truncatingIfNeeded: Int64(r >> 32) % 7 - 3)
+            let memoryOffset = Int16(truncatingIfNeeded: -(Int64(r >> 50) % 520))
+            var insn = Instruction(opcode: opcode, destination: dst)
+            let cls = opcode & 7
+            let byRegister = opcode & 8 != 0
+            switch cls {
+            case 4, 7:
+                if opcode & 0xF0 == 0xD0 {
+                    insn.immediate = [16, 32, 64][Int(r >> 60) % 3]
+                } else if opcode & 0xF0 == 0x80 {
+                    break
+                } else if byRegister {
+                    insn.source = src
+                } else {
+                    insn.immediate = (r >> 58) & 1 == 0 ? small : Int32(truncatingIfNeeded: r >> 20)
+                }
+            case 5, 6:
+                switch opcode {
+                case 0x05: insn = Instruction(opcode: opcode, offset: jump)
+                case 0x06: insn = Instruction(opcode: opcode, immediate: Int32(jump))
+                case 0x85: insn = Instruction(opcode: opcode, immediate: [1, 2, 3, 5, 6, 7, 8, 12, 118, 130, 131, 132][Int(r >> 56) % 12])
+                case 0x8D: insn = Instruction(opcode: opcode, destination: dst)
+                case 0x95: insn = Instruction(opcode: opcode)
+                default:
+                    insn.offset = jump
+                    if byRegister { insn.source = src } else { insn.immediate = small }
+                }
+            case 1:
+                insn.source = src
+                insn.offset = memoryOffset
+            case 2:
+                insn.destination = src
+                insn.offset = memoryOffset
+                insn.immediate = small
+            case 3:
+                insn.destination = src
+                insn.source = dst
+                insn.offset = memoryOffset
+                if opcode == 0xC3 || opcode == 0xDB { insn.immediate = [0, 0x40, 0x50, 0xA0, 1, 0x41, 0x51, 0xA1, 0xE1, 0xF1][Int(r >> 56) % 10] }
+            default:  // 0x18
+                insn.immediate = Int32(truncatingIfNeeded: r >> 12)
+                program.append(insn)
+                insn = Instruction(opcode: 0, immediate: (r >> 62) == 0 ? 1 : 0)
+            }
+            program.append(insn)
+        }
+        program.append(Instruction(opcode: 0x95))
+        return program
     }
 }

@@ -1,4 +1,5 @@
 import BPFObject
+import BPFVM
 import Conntrack
 import Foundation
 import KernelBackend
@@ -20,10 +21,10 @@ enum ReplayTestFiles {
 
     static func sample(_ name: String) -> String { root + "/Pcaps/" + name }
 
-    static func session(_ path: String, program: String? = nil) throws -> ProgramSession {
+    static func session(_ path: String, program: String? = nil, jit: Bool = MachineConfiguration.jitDefault) throws -> ProgramSession {
         let data = try #require(FileManager.default.contents(atPath: path), "\(path) (run make bpf)")
         let file = try BPFObjectFile(bytes: [UInt8](data), fileName: path)
-        return try ProgramSession(file: file, programName: program)
+        return try ProgramSession(file: file, programName: program, jit: jit)
     }
 }
 

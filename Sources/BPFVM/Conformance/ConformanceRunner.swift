@@ -46,7 +46,12 @@ public enum ConformanceRunner {
     }
 
     /// A machine set up as the suite's runner expects.
-    public static func machine() -> BPFMachine { BPFMachine(helpers: helpers) }
+    /// - Parameter jit: whether the machine compiles programs (`MachineConfiguration.jit`).
+    public static func machine(jit: Bool = MachineConfiguration.jitDefault) -> BPFMachine {
+        var configuration = MachineConfiguration()
+        configuration.jit = jit
+        return BPFMachine(configuration: configuration, helpers: helpers)
+    }
 
     /// Runs `instructions` with `memory` as the suite does (r1 = its address, r2 = its length).
     /// - Throws: `VMError` from loading or running.
@@ -61,17 +66,17 @@ public enum ConformanceRunner {
     }
 
     /// Parses and runs one test file's text.
-    public static func run(text: String) -> ConformanceOutcome {
+    public static func run(text: String, jit: Bool = MachineConfiguration.jitDefault) -> ConformanceOutcome {
         let testCase: ConformanceCase
         do {
             testCase = try ConformanceCase.parse(text)
         } catch {
             return .malformed(error.description)
         }
-        return run(testCase)
+        return run(testCase, jit: jit)
     }
 
-    public static func run(_ testCase: ConformanceCase) -> ConformanceOutcome {
+    public static func run(_ testCase: ConformanceCase, jit: Bool = MachineConfiguration.jitDefault) -> ConformanceOutcome {
         var instructions: [Instruction]
         if let raw = testCase.raw {
             instructions = raw
@@ -91,7 +96,7 @@ public enum ConformanceRunner {
         guard testCase.expectedResult != nil || testCase.expectedError != nil else {
             return .malformed("no result or error section")
         }
-        let machine = machine()
+        let machine = machine(jit: jit)
         let program: VMProgram
         do {
             program = try machine.load(instructions, name: "conformance")

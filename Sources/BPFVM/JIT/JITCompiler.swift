@@ -1,0 +1,668 @@
+/// Translates a linked program's decoded slots into x86-64 code with the interpreter's exact
+/// semantics.
+///
+/// The BPF registers stay in the machine's register file (`[r13 + 8n]`), so any instruction
+/// boundary is a state the interpreter can take over from: whatever the compiler does not
+/// translate (signed division, atomics, callx, traps) becomes a hand-over to the interpreter at
+/// that instruction. Every memory access checks its address against the region table inline, as
+/// `translate` does, and leaves for the machine's slow paths (rewritten context, faults) when the
+/// check fails. The instruction budget is taken per basic block on entry; a block that would
+/// overrun it hands over to the interpreter, which stops at the exact instruction.
+///
+/// Registers: r12 the `JITContext`, r13 the register file, r14 the region table's state; rax,
+/// rcx, rdx, rsi, rdi, r8-r10 scratch.
+struct JITCompiler {
+    typealias Reg = X86Assembler.Reg
+    typealias Label = X86Assembler.Label
+
+    /// Out-of-line code, emitted after the program.
+    private enum Stub {
+        /// Give `addBack` instructions back, then let the interpreter go on at `pc`.
+        case handOver(Label, pc: Int, addBack: Int)
+        /// A load the inline check refused: the machine's slow path, then back to `resume`.
+        case slowLoad(Label, resume: Label, pc: Int, op: Op, dst: UInt8, after: Int)
+        /// A store the inline check refused (`value` from `src`, or the immediate).
+        case slowStore(Label, resume: Label, pc: Int, size: Int, src: UInt8?, immediate: UInt64, after: Int)
+        /// The run faulted with `after` instructions of the block not executed.
+        case fault(Label, after: Int)
+    }
+
+    private let code: UnsafePointer<DecodedInstruction>
+    private let count: Int
+    private let layout = JITLayout()
+    private var asm: X86Assembler
+    private var slotLabels: [Label] = []
+    private var stubs: [Stub] = []
+    private var epilogue: Label
+    private var callStatus: Label
+
+    /// The compiled bytes and, per slot, the offset of its code.
+    struct Output {
+        var bytes: [UInt8]
+        var slotOffsets: [Int]
+    }
+
+    /// The most slots the compiler takes (larger programs stay interpreted).
+    static let maxSlots = 200_000
+
+    /// Compiles `count` slots (the program and its trailing trap slot); nil when the program is
+    /// too large or refers outside itself (the decoder rules that out; the compiler checks again).
+    static func compile(_ code: UnsafePointer<DecodedInstruction>, count: Int) -> Output? {
+        guard count > 0, count <= maxSlots else { return nil }
+        var compiler = JITCompiler(code: code, count: count)
+        return compiler.run()
+    }
+
+    private init(code: UnsafePointer<DecodedInstruction>, count: Int) {
+        self.code = code
+        self.count = count
+        asm = X86Assembler(capacity: count * 40 + 256)
+        epilogue = asm.newLabel()
+        callStatus = asm.newLabel()
+        slotLabels = (0..<count).map { _ in asm.newLabel() }
+    }
+
+    // MARK: Blocks
+
+    /// Whether control can leave the straight line after `op`.
+    private static func endsBlock(_ op: Op) -> Bool {
+        switch op {
+        case .callHelper, .callKfunc, .callx, .callLocal, .exit, .trap, .mayGoto, .ja: true
+        default: isConditionalJump(op)
+        }
+    }
+
+    private static func isConditionalJump(_ op: Op) -> Bool {
+        op.rawValue >= Op.jeq64K.rawValue && op.rawValue <= Op.jsle32X.rawValue
+    }
+
+    /// Instruction starts (the second slot of ld_imm64 is none), leaders, and for each start the
+    /// instructions left in its block after it.
+    private func blocks() -> (starts: [Int], leader: [Bool], after: [Int])? {
+        var starts: [Int] = []
+        var leader = [Bool](repeating: false, count: count)
+        leader[0] = true
+        var pc = 0
+        while pc < count {
+            starts.append(pc)
+            let i = code[pc]
+            let next = pc + (i.op == .lddw ? 2 : 1)
+            if Self.endsBlock(i.op), next < count { leader[next] = true }
+            if i.op == .ja || i.op == .mayGoto || i.op == .callLocal || Self.isConditionalJump(i.op) {
+                let target = Int(i.offset)
+                guard target >= 0, target < count else { return nil }
+                leader[target] = true
+            }
+            pc = next
+        }
+        var after = [Int](repeating: 0, count: count)
+        var run = 0
+        for pc in starts.reversed() {
+            after[pc] = run
+            run = leader[pc] ? 0 : run + 1
+        }
+        // A jump into the second slot of ld_imm64 is not a start: refuse rather than guess.
+        var isStart = [Bool](repeating: false, count: count)
+        for s in starts { isStart[s] = true }
+        for pc in 0..<count where leader[pc] && !isStart[pc] { return nil }
+        return (starts, leader, after)
+    }
+
+    // MARK: Driver
+
+    private mutating func run() -> Output? {
+        guard let (starts, leader, after) = blocks() else { return nil }
+        prologue()
+        var isStart = [Bool](repeating: false, count: count)
+        for (n, pc) in starts.enumerated() {
+            isStart[pc] = true
+            asm.bind(slotLabels[pc])
+            if leader[pc] {
+                // The block's length: this start and the starts after it in the block.
+                let length = after[pc] + 1
+                let short = asm.newLabel()
+                asm.alu(.sub, .r12, layout.remaining, immediate: Int32(length))
+                asm.jump(.less, short)
+                stubs.append(.handOver(short, pc: pc, addBack: length))
+            }
+            _ = n
+            emit(pc, after: after[pc])
+        }
+        // Slots that start no instruction (ld_imm64's second half) hand over, so every entry of
+        // the native table is code.
+        for pc in 0..<count where !isStart[pc] {
+            stubs.append(.handOver(slotLabels[pc], pc: pc, addBack: 0))
+        }
+        emitStubs()
+        guard asm.resolve() else { return nil }
+        var offsets: [Int] = []
+        offsets.reserveCapacity(count)
+        for pc in 0..<count {
+            guard let offset = asm.offset(of: slotLabels[pc]) else { return nil }
+            offsets.append(offset)
+        }
+        return Output(bytes: asm.bytes, slotOffsets: offsets)
+    }
+
+    private mutating func prologue() {
+        for r: Reg in [.rbx, .rbp, .r12, .r13, .r14, .r15] { asm.push(r) }
+        asm.alu(.sub, .rsp, immediate: 8)  // 16-byte alignment at calls
+        asm.move(.r12, .rdi)
+        asm.load(.r13, .r12, layout.registers)
+        asm.load(.r14, .r12, layout.memory)
+    }
+
+    private mutating func emitStubs() {
+        // Shared: a call's outcome (status + 1 in eax), then the epilogue.
+        asm.bind(callStatus)
+        asm.alu(.sub, .rax, immediate: 1, w: false)
+        asm.bind(epilogue)
+        asm.alu(.add, .rsp, immediate: 8)
+        for r: Reg in [.r15, .r14, .r13, .r12, .rbp, .rbx] { asm.pop(r) }
+        asm.ret()
+
+        for stub in stubs {
+            switch stub {
+            case .handOver(let label, let pc, let addBack):
+                asm.bind(label)
+                handOver(pc: pc, addBack: addBack)
+            case .slowLoad(let label, let resume, let pc, let op, let dst, let after):
+                asm.bind(label)
+                asm.move(.rdi, .r12)
+                asm.move(.rsi, .rax)
+                asm.moveImmediate(.rdx, UInt64(op.rawValue))
+                asm.moveImmediate(.rcx, UInt64(pc))
+                asm.call(.r12, layout.slowLoad)
+                let failed = asm.newLabel()
+                asm.alu(.cmp, .r12, layout.faulted, immediate: 0)
+                asm.jump(.notEqual, failed)
+                storeRegister(dst, .rax)
+                asm.jump(resume)
+                asm.bind(failed)
+                faultExit(after: after)
+            case .slowStore(let label, let resume, let pc, let size, let src, let immediate, let after):
+                asm.bind(label)
+                asm.move(.rdi, .r12)
+                asm.move(.rsi, .rax)
+                asm.moveImmediate(.rdx, UInt64(size))
+                if let src { loadRegister(.rcx, src) } else { asm.moveImmediate(.rcx, immediate) }
+                asm.moveImmediate(.r8, UInt64(pc))
+                asm.call(.r12, layout.slowStore)
+                let failed = asm.newLabel()
+                asm.alu(.cmp, .r12, layout.faulted, immediate: 0)
+                asm.jump(.notEqual, failed)
+                asm.jump(resume)
+                asm.bind(failed)
+                faultExit(after: after)
+            case .fault(let label, let after):
+                asm.bind(label)
+                faultExit(after: after)
+            }
+        }
+    }
+
+    private mutating func handOver(pc: Int, addBack: Int) {
+        if addBack > 0 { asm.alu(.add, .r12, layout.remaining, immediate: Int32(addBack)) }
+        asm.storeImmediate(.r12, layout.resumePC, Int32(pc))
+        asm.load(.rax, .r12, layout.code)
+        asm.store(.r12, layout.resumeCode, .rax)
+        returnStatus(.resume)
+    }
+
+    private mutating func faultExit(after: Int) {
+        if after > 0 { asm.alu(.add, .r12, layout.remaining, immediate: Int32(after)) }
+        returnStatus(.fault)
+    }
+
+    private mutating func returnStatus(_ status: JITStatus) {
+        asm.moveImmediate(.rax, UInt64(status.rawValue))
+        asm.jump(epilogue)
+    }
+
+    // MARK: Registers
+
+    private func slot(_ n: UInt8) -> Int32 { Int32(n) * 8 }
+    private mutating func loadRegister(_ x: Reg, _ n: UInt8, w: Bool = true) { asm.load(x, .r13, slot(n), w: w) }
+    private mutating func storeRegister(_ n: UInt8, _ x: Reg) { asm.store(.r13, slot(n), x) }
+
+    // MARK: Instructions
+
+    private enum Arithmetic { case add, sub, and, or, xor, mul, lsh, rsh, arsh, div, mod }
+
+    /// The two-operand ALU forms: operation, 64-bit, register source.
+    private static func arithmetic(_ op: Op) -> (Arithmetic, Bool, Bool)? {
+        switch op {
+        case .add64K: (.add, true, false)
+        case .add64X: (.add, true, true)
+        case .sub64K: (.sub, true, false)
+        case .sub64X: (.sub, true, true)
+        case .mul64K: (.mul, true, false)
+        case .mul64X: (.mul, true, true)
+        case .div64K: (.div, true, false)
+        case .div64X: (.div, true, true)
+        case .or64K: (.or, true, false)
+        case .or64X: (.or, true, true)
+        case .and64K: (.and, true, false)
+        case .and64X: (.and, true, true)
+        case .lsh64K: (.lsh, true, false)
+        case .lsh64X: (.lsh, true, true)
+        case .rsh64K: (.rsh, true, false)
+        case .rsh64X: (.rsh, true, true)
+        case .mod64K: (.mod, true, false)
+        case .mod64X: (.mod, true, true)
+        case .xor64K: (.xor, true, false)
+        case .xor64X: (.xor, true, true)
+        case .arsh64K: (.arsh, true, false)
+        case .arsh64X: (.arsh, true, true)
+        case .add32K: (.add, false, false)
+        case .add32X: (.add, false, true)
+        case .sub32K: (.sub, false, false)
+        case .sub32X: (.sub, false, true)
+        case .mul32K: (.mul, false, false)
+        case .mul32X: (.mul, false, true)
+        case .div32K: (.div, false, false)
+        case .div32X: (.div, false, true)
+        case .or32K: (.or, false, false)
+        case .or32X: (.or, false, true)
+        case .and32K: (.and, false, false)
+        case .and32X: (.and, false, true)
+        case .lsh32K: (.lsh, false, false)
+        case .lsh32X: (.lsh, false, true)
+        case .rsh32K: (.rsh, false, false)
+        case .rsh32X: (.rsh, false, true)
+        case .mod32K: (.mod, false, false)
+        case .mod32X: (.mod, false, true)
+        case .xor32K: (.xor, false, false)
+        case .xor32X: (.xor, false, true)
+        case .arsh32K: (.arsh, false, false)
+        case .arsh32X: (.arsh, false, true)
+        default: nil
+        }
+    }
+
+    /// Conditional jumps: condition, 64-bit, register source, `jset`.
+    private static func comparison(_ op: Op) -> (X86Assembler.Condition, Bool, Bool, Bool)? {
+        switch op {
+        case .jeq64K: (.equal, true, false, false)
+        case .jeq64X: (.equal, true, true, false)
+        case .jgt64K: (.above, true, false, false)
+        case .jgt64X: (.above, true, true, false)
+        case .jge64K: (.aboveOrEqual, true, false, false)
+        case .jge64X: (.aboveOrEqual, true, true, false)
+        case .jset64K: (.notEqual, true, false, true)
+        case .jset64X: (.notEqual, true, true, true)
+        case .jne64K: (.notEqual, true, false, false)
+        case .jne64X: (.notEqual, true, true, false)
+        case .jsgt64K: (.greater, true, false, false)
+        case .jsgt64X: (.greater, true, true, false)
+        case .jsge64K: (.greaterOrEqual, true, false, false)
+        case .jsge64X: (.greaterOrEqual, true, true, false)
+        case .jlt64K: (.below, true, false, false)
+        case .jlt64X: (.below, true, true, false)
+        case .jle64K: (.belowOrEqual, true, false, false)
+        case .jle64X: (.belowOrEqual, true, true, false)
+        case .jslt64K: (.less, true, false, false)
+        case .jslt64X: (.less, true, true, false)
+        case .jsle64K: (.lessOrEqual, true, false, false)
+        case .jsle64X: (.lessOrEqual, true, true, false)
+        case .jeq32K: (.equal, false, false, false)
+        case .jeq32X: (.equal, false, true, false)
+        case .jgt32K: (.above, false, false, false)
+        case .jgt32X: (.above, false, true, false)
+        case .jge32K: (.aboveOrEqual, false, false, false)
+        case .jge32X: (.aboveOrEqual, false, true, false)
+        case .jset32K: (.notEqual, false, false, true)
+        case .jset32X: (.notEqual, false, true, true)
+        case .jne32K: (.notEqual, false, false, false)
+        case .jne32X: (.notEqual, false, true, false)
+        case .jsgt32K: (.greater, false, false, false)
+        case .jsgt32X: (.greater, false, true, false)
+        case .jsge32K: (.greaterOrEqual, false, false, false)
+        case .jsge32X: (.greaterOrEqual, false, true, false)
+        case .jlt32K: (.below, false, false, false)
+        case .jlt32X: (.below, false, true, false)
+        case .jle32K: (.belowOrEqual, false, false, false)
+        case .jle32X: (.belowOrEqual, false, true, false)
+        case .jslt32K: (.less, false, false, false)
+        case .jslt32X: (.less, false, true, false)
+        case .jsle32K: (.lessOrEqual, false, false, false)
+        case .jsle32X: (.lessOrEqual, false, true, false)
+        default: nil
+        }
+    }
+
+    private mutating func emit(_ pc: Int, after: Int) {
+        let i = code[pc]
+        let d = i.dst
+        let s = i.src
+        if let (kind, w, x) = Self.arithmetic(i.op) {
+            arithmetic(kind, w: w, x: x, i)
+            return
+        }
+        if let (condition, w, x, isSet) = Self.comparison(i.op) {
+            loadRegister(.rax, d)
+            if isSet {
+                if x { loadRegister(.rcx, s) } else { asm.moveImmediate(.rcx, i.immediate) }
+                asm.test(.rax, .rcx, w: w)
+            } else if x {
+                asm.alu(.cmp, .rax, .r13, slot(s), w: w)
+            } else if let k = w ? Int32(exactly: Int64(bitPattern: i.immediate)) : Int32(truncatingIfNeeded: i.immediate) {
+                asm.alu(.cmp, .rax, immediate: k, w: w)
+            } else {
+                asm.moveImmediate(.rcx, i.immediate)
+                asm.alu(.cmp, .rax, .rcx, w: w)
+            }
+            asm.jump(condition, slotLabels[Int(i.offset)])
+            return
+        }
+        switch i.op {
+        case .mov64K:
+            if let k = Int32(exactly: Int64(bitPattern: i.immediate)) {
+                asm.storeImmediate(.r13, slot(d), k)
+            } else {
+                asm.moveImmediate(.rax, i.immediate)
+                storeRegister(d, .rax)
+            }
+        case .lddw:
+            asm.moveImmediate(.rax, i.immediate)
+            storeRegister(d, .rax)
+        case .mov64X:
+            loadRegister(.rax, s)
+            storeRegister(d, .rax)
+        case .mov32K:
+            asm.moveImmediate(.rax, UInt64(UInt32(truncatingIfNeeded: i.immediate)))
+            storeRegister(d, .rax)
+        case .mov32X, .zext32:
+            loadRegister(.rax, i.op == .zext32 ? d : s, w: false)
+            storeRegister(d, .rax)
+        case .neg64, .neg32:
+            loadRegister(.rax, d)
+            asm.unary(3, .rax, w: i.op == .neg64)
+            storeRegister(d, .rax)
+        case .movsx64b, .movsx64h, .movsx64w, .movsx32b, .movsx32h:
+            loadRegister(.rax, s)
+            switch i.op {
+            case .movsx64b: asm.op([0x0F, 0xBE], w: true, reg: 0, rm: .rax)
+            case .movsx64h: asm.op([0x0F, 0xBF], w: true, reg: 0, rm: .rax)
+            case .movsx64w: asm.op([0x63], w: true, reg: 0, rm: .rax)
+            case .movsx32b: asm.op([0x0F, 0xBE], w: false, reg: 0, rm: .rax)
+            default: asm.op([0x0F, 0xBF], w: false, reg: 0, rm: .rax)
+            }
+            storeRegister(d, .rax)
+        case .zext16:
+            loadRegister(.rax, d)
+            asm.op([0x0F, 0xB7], w: false, reg: 0, rm: .rax)
+            storeRegister(d, .rax)
+        case .nop:
+            break
+        case .bswap16:
+            loadRegister(.rax, d)
+            asm.op([0xC1], w: false, reg: 1, rm: .rax, operandSize16: true)  // ror ax, 8
+            asm.emit(8)
+            asm.op([0x0F, 0xB7], w: false, reg: 0, rm: .rax)
+            storeRegister(d, .rax)
+        case .bswap32:
+            loadRegister(.rax, d)
+            asm.emit([0x0F, 0xC8])
+            storeRegister(d, .rax)
+        case .bswap64:
+            loadRegister(.rax, d)
+            asm.emit([0x48, 0x0F, 0xC8])
+            storeRegister(d, .rax)
+        case .ja:
+            asm.jump(slotLabels[Int(i.offset)])
+        case .ldxb, .ldxh, .ldxw, .ldxdw, .ldxsb, .ldxsh, .ldxsw:
+            load(pc, i, after: after)
+        case .stb, .sth, .stw, .stdw:
+            store(pc, i, size: 1 << Int(i.op.rawValue - Op.stb.rawValue), src: nil, after: after)
+        case .stxb, .stxh, .stxw, .stxdw:
+            store(pc, i, size: 1 << Int(i.op.rawValue - Op.stxb.rawValue), src: s, after: after)
+        case .atomicAdd32, .atomicOr32, .atomicAnd32, .atomicXor32, .atomicFetchAdd32, .atomicFetchOr32,
+            .atomicFetchAnd32, .atomicFetchXor32, .xchg32, .cmpxchg32, .atomicAdd64, .atomicOr64, .atomicAnd64,
+            .atomicXor64, .atomicFetchAdd64, .atomicFetchOr64, .atomicFetchAnd64, .atomicFetchXor64, .xchg64, .cmpxchg64:
+            atomic(pc, i, after: after)
+        case .callHelper, .callKfunc:
+            asm.move(.rdi, .r12)
+            asm.moveImmediate(.rsi, UInt64(pc))
+            asm.call(.r12, layout.call)
+            asm.test(.rax, .rax, w: false)
+            asm.jump(.notEqual, callStatus)
+        case .callLocal:
+            callLocal(pc, i, after: after)
+        case .exit:
+            exit()
+        case .mayGoto:
+            asm.load(.rax, .r12, layout.depth)
+            asm.load(.rcx, .r12, layout.loopAllowance)
+            asm.op([0x83], w: false, reg: 7, base: .rcx, index: .rax, scale: 4)  // cmp dword [rcx+rax*4], 0
+            asm.emit(0)
+            asm.jump(.equal, slotLabels[Int(i.offset)])
+            asm.op([0x83], w: false, reg: 5, base: .rcx, index: .rax, scale: 4)  // sub dword [rcx+rax*4], 1
+            asm.emit(1)
+        default:
+            // Signed division, atomics, callx, trap: the interpreter's.
+            let label = asm.newLabel()
+            asm.jump(label)
+            stubs.append(.handOver(label, pc: pc, addBack: after + 1))
+        }
+    }
+
+    private mutating func arithmetic(_ kind: Arithmetic, w: Bool, x: Bool, _ i: DecodedInstruction) {
+        let d = i.dst
+        // 64-bit add/sub/and/or/xor with a small immediate: one instruction on the register file.
+        if w, !x, let k = Int32(exactly: Int64(bitPattern: i.immediate)) {
+            let direct: X86Assembler.ALU? =
+                switch kind {
+                case .add: .add
+                case .sub: .sub
+                case .and: .and
+                case .or: .or
+                case .xor: .xor
+                default: nil
+                }
+            if let direct {
+                asm.alu(direct, .r13, slot(d), immediate: k)
+                return
+            }
+        }
+        loadRegister(.rax, d)
+        if x { loadRegister(.rcx, i.src) } else { asm.moveImmediate(.rcx, i.immediate) }
+        switch kind {
+        case .add: asm.alu(.add, .rax, .rcx, w: w)
+        case .sub: asm.alu(.sub, .rax, .rcx, w: w)
+        case .and: asm.alu(.and, .rax, .rcx, w: w)
+        case .or: asm.alu(.or, .rax, .rcx, w: w)
+        case .xor: asm.alu(.xor, .rax, .rcx, w: w)
+        case .mul: asm.imul(.rax, .rcx, w: w)
+        case .lsh: asm.shiftByCL(4, .rax, w: w)
+        case .rsh: asm.shiftByCL(5, .rax, w: w)
+        case .arsh: asm.shiftByCL(7, .rax, w: w)
+        case .div:
+            // x / 0 = 0
+            let zero = asm.newLabel(), done = asm.newLabel()
+            asm.test(.rcx, .rcx, w: w)
+            asm.jump(.equal, zero)
+            asm.moveImmediate(.rdx, 0)
+            asm.unary(6, .rcx, w: w)
+            asm.jump(done)
+            asm.bind(zero)
+            asm.moveImmediate(.rax, 0)
+            asm.bind(done)
+        case .mod:
+            // x % 0 = x (truncated to 32 bits for the 32-bit form)
+            let zero = asm.newLabel(), done = asm.newLabel()
+            asm.test(.rcx, .rcx, w: w)
+            asm.jump(.equal, zero)
+            asm.moveImmediate(.rdx, 0)
+            asm.unary(6, .rcx, w: w)
+            asm.move(.rax, .rdx, w: w)
+            asm.jump(done)
+            asm.bind(zero)
+            if !w { asm.move(.rax, .rax, w: false) }
+            asm.bind(done)
+        }
+        storeRegister(d, .rax)
+    }
+
+    /// rax = the address; on return rcx is the host pointer for `size` bytes (the check passed),
+    /// else control went to `slow` with rax intact. Stores lower the stack watermark.
+    private mutating func translate(size: Int, write: Bool, slow: Label) {
+        asm.move(.r10, .rax)
+        asm.shiftRight(.r10, 32)
+        asm.alu(.cmp, .r10, .r14, layout.count)
+        asm.jump(.aboveOrEqual, slow)
+        asm.imul(.rdx, .r10, immediate: layout.regionStride)
+        asm.alu(.add, .rdx, .r14, layout.table)
+        asm.move(.rcx, .rax, w: false)
+        asm.alu(.sub, .rcx, .rdx, layout.regionStart, w: false)
+        asm.op([0x8D], w: true, reg: Reg.r9.rawValue, base: .rcx, disp: Int32(size))  // lea r9, [rcx + size]
+        asm.alu(.cmp, .r9, .rdx, write ? layout.regionWriteLimit : layout.regionReadLimit)
+        asm.jump(.above, slow)
+        if write {
+            let skip = asm.newLabel()
+            asm.alu(.cmp, .r10, immediate: Int32(MemoryMap.stackTag))
+            asm.jump(.notEqual, skip)
+            asm.alu(.cmp, .rcx, .r12, layout.stackLow)
+            asm.jump(.aboveOrEqual, skip)
+            asm.store(.r12, layout.stackLow, .rcx)
+            asm.bind(skip)
+        }
+        asm.alu(.add, .rcx, .rdx, layout.regionBase)
+    }
+
+    private mutating func address(_ base: UInt8, _ offset: Int32) {
+        loadRegister(.rax, base)
+        if offset != 0 { asm.alu(.add, .rax, immediate: offset) }
+    }
+
+    private mutating func load(_ pc: Int, _ i: DecodedInstruction, after: Int) {
+        let slow = asm.newLabel(), resume = asm.newLabel()
+        let size: Int
+        switch i.op {
+        case .ldxb, .ldxsb: size = 1
+        case .ldxh, .ldxsh: size = 2
+        case .ldxw, .ldxsw: size = 4
+        default: size = 8
+        }
+        address(i.src, i.offset)
+        translate(size: size, write: false, slow: slow)
+        switch i.op {
+        case .ldxb: asm.op([0x0F, 0xB6], w: false, reg: 0, base: .rcx, disp: 0)
+        case .ldxh: asm.op([0x0F, 0xB7], w: false, reg: 0, base: .rcx, disp: 0)
+        case .ldxw: asm.op([0x8B], w: false, reg: 0, base: .rcx, disp: 0)
+        case .ldxdw: asm.op([0x8B], w: true, reg: 0, base: .rcx, disp: 0)
+        case .ldxsb: asm.op([0x0F, 0xBE], w: true, reg: 0, base: .rcx, disp: 0)
+        case .ldxsh: asm.op([0x0F, 0xBF], w: true, reg: 0, base: .rcx, disp: 0)
+        default: asm.op([0x63], w: true, reg: 0, base: .rcx, disp: 0)
+        }
+        storeRegister(i.dst, .rax)
+        asm.bind(resume)
+        stubs.append(.slowLoad(slow, resume: resume, pc: pc, op: i.op, dst: i.dst, after: after))
+    }
+
+    private mutating func store(_ pc: Int, _ i: DecodedInstruction, size: Int, src: UInt8?, after: Int) {
+        let slow = asm.newLabel(), resume = asm.newLabel()
+        address(i.dst, i.offset)
+        translate(size: size, write: true, slow: slow)
+        if let src { loadRegister(.rax, src) } else { asm.moveImmediate(.rax, i.immediate) }
+        switch size {
+        case 1: asm.op([0x88], w: false, reg: 0, base: .rcx, disp: 0)
+        case 2: asm.op([0x89], w: false, reg: 0, base: .rcx, disp: 0, operandSize16: true)
+        case 4: asm.op([0x89], w: false, reg: 0, base: .rcx, disp: 0)
+        default: asm.op([0x89], w: true, reg: 0, base: .rcx, disp: 0)
+        }
+        asm.bind(resume)
+        stubs.append(.slowStore(slow, resume: resume, pc: pc, size: size, src: src, immediate: i.immediate, after: after))
+    }
+
+    /// The atomic read-modify-write forms (one thread: no lock prefix). An address the inline check
+    /// refuses goes to the interpreter, which faults as it always does (no context rewriting).
+    private mutating func atomic(_ pc: Int, _ i: DecodedInstruction, after: Int) {
+        let raw = i.op.rawValue
+        let w = raw >= Op.atomicAdd64.rawValue
+        let kind = Int(raw - (w ? Op.atomicAdd64.rawValue : Op.atomicAdd32.rawValue))
+        // kind: 0-3 add/or/and/xor, 4-7 their fetch forms, 8 xchg, 9 cmpxchg.
+        let refused = asm.newLabel()
+        stubs.append(.handOver(refused, pc: pc, addBack: after + 1))
+        address(i.dst, i.offset)
+        translate(size: w ? 8 : 4, write: true, slow: refused)
+        let alu: [X86Assembler.ALU] = [.add, .or, .and, .xor]
+        loadRegister(.rax, i.src)
+        switch kind {
+        case 0...3:
+            asm.op([alu[kind].registerOpcode], w: w, reg: 0, base: .rcx, disp: 0)  // op [rcx], rax
+        case 4...7:
+            asm.op([0x8B], w: w, reg: Reg.rdx.rawValue, base: .rcx, disp: 0)  // old
+            asm.alu(alu[kind - 4], .rax, .rdx, w: w)
+            asm.op([0x89], w: w, reg: 0, base: .rcx, disp: 0)
+            storeRegister(i.src, .rdx)
+        case 8:
+            asm.op([0x8B], w: w, reg: Reg.rdx.rawValue, base: .rcx, disp: 0)
+            asm.op([0x89], w: w, reg: 0, base: .rcx, disp: 0)
+            storeRegister(i.src, .rdx)
+        default:
+            let differ = asm.newLabel()
+            asm.op([0x8B], w: w, reg: Reg.rdx.rawValue, base: .rcx, disp: 0)
+            asm.alu(.cmp, .rdx, .r13, slot(0), w: w)
+            asm.jump(.notEqual, differ)
+            asm.op([0x89], w: w, reg: 0, base: .rcx, disp: 0)
+            asm.bind(differ)
+            storeRegister(0, .rdx)
+        }
+    }
+
+    private mutating func callLocal(_ pc: Int, _ i: DecodedInstruction, after: Int) {
+        // Too deep: the interpreter reports it at this instruction.
+        let deep = asm.newLabel()
+        asm.load(.rax, .r12, layout.depth)
+        asm.alu(.cmp, .rax, immediate: Int32(BPFMachine.maxFrames - 1))
+        asm.jump(.greaterOrEqual, deep)
+        stubs.append(.handOver(deep, pc: pc, addBack: after + 1))
+        asm.imul(.rdx, .rax, immediate: layout.frameStride)
+        asm.alu(.add, .rdx, .r12, layout.frames)
+        asm.storeImmediate(.rdx, layout.frameReturnPC, Int32(pc + 1))
+        asm.load(.rcx, .r12, layout.code)
+        asm.store(.rdx, layout.frameCode, .rcx)
+        for (k, offset) in layout.frameSaved.enumerated() {
+            loadRegister(.rcx, UInt8(6 + k))
+            asm.store(.rdx, offset, .rcx)
+        }
+        asm.alu(.add, .rax, immediate: 1)
+        asm.store(.r12, layout.depth, .rax)
+        asm.load(.rcx, .r12, layout.loopAllowance)
+        asm.op([0xC7], w: false, reg: 0, base: .rcx, index: .rax, scale: 4)  // mov dword [rcx+rax*4], imm32
+        asm.emit32(Int32(bitPattern: BPFMachine.maxLoops))
+        asm.alu(.sub, .r13, slot(10), immediate: Int32(BPFMachine.stackFrameSize))
+        asm.jump(slotLabels[Int(i.offset)])
+    }
+
+    private mutating func exit() {
+        let returns = asm.newLabel(), foreign = asm.newLabel()
+        asm.load(.rax, .r12, layout.depth)
+        asm.alu(.cmp, .rax, .r12, layout.base)
+        asm.jump(.equal, returns)
+        asm.alu(.sub, .rax, immediate: 1)
+        asm.store(.r12, layout.depth, .rax)
+        asm.imul(.rdx, .rax, immediate: layout.frameStride)
+        asm.alu(.add, .rdx, .r12, layout.frames)
+        for (k, offset) in layout.frameSaved.enumerated() {
+            asm.load(.rcx, .rdx, offset)
+            storeRegister(UInt8(6 + k), .rcx)
+        }
+        asm.load(.rcx, .rdx, layout.frameCode)
+        asm.alu(.cmp, .rcx, .r12, layout.code)
+        asm.jump(.notEqual, foreign)
+        asm.load(.rax, .rdx, layout.frameReturnPC)
+        asm.load(.rcx, .r12, layout.nativeTable)
+        asm.op([0x8B], w: true, reg: 0, base: .rcx, index: .rax, scale: 8)  // mov rax, [rcx+rax*8]
+        asm.jump(register: .rax)
+        // A frame of another program's code: the interpreter returns into it.
+        asm.bind(foreign)
+        asm.store(.r12, layout.resumeCode, .rcx)
+        asm.load(.rax, .rdx, layout.frameReturnPC)
+        asm.store(.r12, layout.resumePC, .rax)
+        returnStatus(.resume)
+        asm.bind(returns)
+        returnStatus(.exit)
+    }
+}

@@ -1,0 +1,85 @@
+/// What compiled code reads and writes besides the BPF registers: one per machine, behind a
+/// pointer the code keeps in r12. Every field is 8 bytes; the compiler takes their offsets from
+/// `MemoryLayout`, so the layout is Swift's to choose.
+struct JITContext {
+    /// The machine's register file (r0...r10), which the code keeps in r13.
+    var registers: UnsafeMutablePointer<UInt64>
+    /// `MemoryMap.State` (the region table and its count), which the code keeps in r14.
+    var memory: UnsafeMutablePointer<MemoryMap.State>
+    /// Instructions left: each basic block takes its length on entry.
+    var remaining: Int
+    /// The current bpf-to-bpf frame, and the one whose `exit` returns from the run.
+    var depth: Int
+    var base: Int
+    /// The lowest stack offset written (as `MemoryMap.stackDirtyLow`, widened).
+    var stackLow: UInt64
+    var frames: UnsafeMutablePointer<Frame>
+    var loopAllowance: UnsafeMutablePointer<UInt32>
+    /// The running program's decoded code (frames and callbacks name it) and its slot → native
+    /// address table.
+    var code: UnsafeMutablePointer<DecodedInstruction>?
+    var nativeTable: UnsafePointer<UInt>?
+    var machine: UnsafeMutableRawPointer
+    /// The out-of-line work the code calls (C calling convention, first argument this context).
+    var slowLoad: UnsafeRawPointer
+    var slowStore: UnsafeRawPointer
+    var call: UnsafeRawPointer
+    /// Where the interpreter takes over after `JITStatus.resume`.
+    var resumePC: Int
+    var resumeCode: UnsafeMutablePointer<DecodedInstruction>?
+    /// Set by a slow path that faulted (its error is the machine's `pendingError`).
+    var faulted: Int
+    /// The program a tail call continues in (`JITStatus.tailCall`), unretained.
+    var tailTarget: UnsafeMutableRawPointer?
+}
+
+/// How compiled code left: the value of its `eax`.
+enum JITStatus: Int {
+    /// `exit` of the base frame, or a helper that ended the run: r0 is the result.
+    case exit = 0
+    /// The run faulted; `pendingError` says why.
+    case fault = 1
+    /// The interpreter goes on at `resumeCode[resumePC]` (an instruction the compiler leaves to
+    /// it, or a budget that runs out within the next block).
+    case resume = 2
+    /// A tail call to `tailTarget`, at frame `depth`.
+    case tailCall = 3
+}
+
+/// Byte offsets of the fields the compiled code touches.
+struct JITLayout {
+    let registers = Int32(MemoryLayout<JITContext>.offset(of: \.registers)!)
+    let memory = Int32(MemoryLayout<JITContext>.offset(of: \.memory)!)
+    let remaining = Int32(MemoryLayout<JITContext>.offset(of: \.remaining)!)
+    let depth = Int32(MemoryLayout<JITContext>.offset(of: \.depth)!)
+    let base = Int32(MemoryLayout<JITContext>.offset(of: \.base)!)
+    let stackLow = Int32(MemoryLayout<JITContext>.offset(of: \.stackLow)!)
+    let frames = Int32(MemoryLayout<JITContext>.offset(of: \.frames)!)
+    let loopAllowance = Int32(MemoryLayout<JITContext>.offset(of: \.loopAllowance)!)
+    let code = Int32(MemoryLayout<JITContext>.offset(of: \.code)!)
+    let nativeTable = Int32(MemoryLayout<JITContext>.offset(of: \.nativeTable)!)
+    let slowLoad = Int32(MemoryLayout<JITContext>.offset(of: \.slowLoad)!)
+    let slowStore = Int32(MemoryLayout<JITContext>.offset(of: \.slowStore)!)
+    let call = Int32(MemoryLayout<JITContext>.offset(of: \.call)!)
+    let resumePC = Int32(MemoryLayout<JITContext>.offset(of: \.resumePC)!)
+    let resumeCode = Int32(MemoryLayout<JITContext>.offset(of: \.resumeCode)!)
+    let faulted = Int32(MemoryLayout<JITContext>.offset(of: \.faulted)!)
+
+    let table = Int32(MemoryLayout<MemoryMap.State>.offset(of: \.table)!)
+    let count = Int32(MemoryLayout<MemoryMap.State>.offset(of: \.count)!)
+
+    let regionStride = Int32(MemoryLayout<Region>.stride)
+    let regionBase = Int32(MemoryLayout<Region>.offset(of: \.base)!)
+    let regionStart = Int32(MemoryLayout<Region>.offset(of: \.start)!)
+    let regionReadLimit = Int32(MemoryLayout<Region>.offset(of: \.readLimit)!)
+    let regionWriteLimit = Int32(MemoryLayout<Region>.offset(of: \.writeLimit)!)
+
+    let frameStride = Int32(MemoryLayout<Frame>.stride)
+    let frameReturnPC = Int32(MemoryLayout<Frame>.offset(of: \.returnPC)!)
+    let frameCode = Int32(MemoryLayout<Frame>.offset(of: \.code)!)
+    let frameSaved: [Int32] = [
+        Int32(MemoryLayout<Frame>.offset(of: \.r6)!), Int32(MemoryLayout<Frame>.offset(of: \.r7)!),
+        Int32(MemoryLayout<Frame>.offset(of: \.r8)!), Int32(MemoryLayout<Frame>.offset(of: \.r9)!),
+        Int32(MemoryLayout<Frame>.offset(of: \.r10)!),
+    ]
+}
