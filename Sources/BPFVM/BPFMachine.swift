@@ -359,8 +359,8 @@ public final class BPFMachine {
         let allowed = max(budget ?? s.pointee.configuration.instructionBudget, 1)
         var remaining = allowed
         let result: UInt64?
-        if let jit = program.jit {
-            result = execute(program, jit, budget: &remaining)
+        if program.jitEntry != nil {
+            result = execute(program, budget: &remaining)
         } else {
             result = interpret(program.code, budget: &remaining)
         }
@@ -414,6 +414,10 @@ public final class VMProgram {
     /// The program as x86-64 code, when the machine compiles (`MachineConfiguration.jit`) and the
     /// compiler takes it.
     let jit: JITCode?
+    /// The compiled code's entry and slot table, held here without reference counting (`jit`
+    /// owns them).
+    let jitEntry: JITEntry?
+    let jitTable: UnsafePointer<UInt>?
 
     /// Bytes of compiled code (0 when the program is interpreted).
     public var compiledSize: Int { jit?.size ?? 0 }
@@ -426,6 +430,8 @@ public final class VMProgram {
         self.code = .allocate(capacity: code.count)
         self.code.initialize(from: code, count: code.count)
         jit = compile && JITCode.isSupported ? JITCode(self.code, count: code.count) : nil
+        jitEntry = jit?.entry
+        jitTable = jit.map { UnsafePointer($0.nativeTable) }
     }
 
     deinit { code.deallocate() }

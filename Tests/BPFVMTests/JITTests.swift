@@ -50,6 +50,18 @@ import Testing
         return true
     }
 
+    /// Compares `count` programs with budgets from `make`; returns how many loaded.
+    static func compareMany(
+        _ count: Int, _ label: String, _ g: inout SplitMix64, _ make: (inout SplitMix64) -> ([Instruction], Int)
+    ) -> Int {
+        var compared = 0
+        for n in 0..<count {
+            let (program, budget) = make(&g)
+            if compare(program, budget: budget, "\(label) program \(n)") { compared += 1 }
+        }
+        return compared
+    }
+
     @Test func compilesOnThisMachine() {
         // CI and this machine are x86-64 Linux: the compiled path is what the tests exercise.
         #if arch(x86_64) && os(Linux)
@@ -73,11 +85,8 @@ import Testing
     @Test(arguments: 0..<4)
     func randomBytecodeAgrees(_ seed: Int) {
         var g = SplitMix64(seed: UInt64(seed) &* 104_729 &+ 17)
-        var compared = 0
-        for n in 0..<3_000 {
-            let program = FuzzTests.randomProgram(&g)
-            let budget = [1, 2, 3, 4, 5, 7, 9, 12, 20, 10_000][Int(g.next() % 10)]
-            if Self.compare(program, budget: budget, "seed \(seed) program \(n)") { compared += 1 }
+        let compared = Self.compareMany(3_000, "seed \(seed)", &g) { g in
+            (FuzzTests.randomProgram(&g), [1, 2, 3, 4, 5, 7, 9, 12, 20, 10_000][Int(g.next() % 10)])
         }
         #expect(compared > 300)
     }
@@ -87,11 +96,8 @@ import Testing
     @Test(arguments: 0..<6)
     func structuredProgramsAgree(_ seed: Int) {
         var g = SplitMix64(seed: UInt64(seed) &* 7_777 &+ 3)
-        var compared = 0
-        for n in 0..<400 {
-            let program = Self.structuredProgram(&g)
-            let budget = g.next() % 4 == 0 ? Int(g.next() % 200) + 1 : 100_000
-            if Self.compare(program, budget: budget, "seed \(seed) program \(n)") { compared += 1 }
+        let compared = Self.compareMany(400, "seed \(seed)", &g) { g in
+            (Self.structuredProgram(&g), g.next() % 4 == 0 ? Int(g.next() % 200) + 1 : 100_000)
         }
         #expect(compared > 300, "\(compared) of 400 loaded")
     }

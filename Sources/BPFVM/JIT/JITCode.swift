@@ -17,7 +17,7 @@ final class JITCode {
     private let pages: UnsafeMutableRawPointer
     private let length: Int
     let nativeTable: UnsafeMutablePointer<UInt>
-    private let entry: @convention(c) (UnsafeMutableRawPointer) -> Int
+    let entry: JITEntry
     /// Bytes of machine code.
     let size: Int
 
@@ -41,7 +41,7 @@ final class JITCode {
         nativeTable = .allocate(capacity: count)
         let base = UInt(bitPattern: pages)
         for (slot, offset) in output.slotOffsets.enumerated() { nativeTable[slot] = base + UInt(offset) }
-        entry = unsafeBitCast(pages, to: (@convention(c) (UnsafeMutableRawPointer) -> Int).self)
+        entry = unsafeBitCast(pages, to: JITEntry.self)
         #else
         return nil
         #endif
@@ -54,12 +54,10 @@ final class JITCode {
         nativeTable.deallocate()
     }
 
-    /// Runs from slot 0 with `context` as the code expects it.
-    @inline(__always)
-    func enter(_ context: UnsafeMutablePointer<JITContext>) -> JITStatus {
-        JITStatus(rawValue: entry(UnsafeMutableRawPointer(context))) ?? .fault
-    }
 }
+
+/// Compiled code's entry: runs from slot 0 with the context; returns a `JITStatus`.
+typealias JITEntry = @convention(c) (UnsafeMutableRawPointer) -> Int
 
 // MARK: The machine's side
 
@@ -72,7 +70,7 @@ extension BPFMachine {
     static func makeJITContext(_ machine: BPFMachine) -> JITContext {
         JITContext(
                 registers: machine.registers, memory: machine.memory.state, remaining: 0, depth: 0, base: 0,
-                stackLow: UInt64(UInt32.max), frames: machine.frames, loopAllowance: machine.loopAllowance,
+                stackLow: UInt64(UInt32.max), stack: machine.stack, frames: machine.frames, loopAllowance: machine.loopAllowance,
                 code: nil, nativeTable: nil,
                 machine: Unmanaged.passUnretained(machine).toOpaque(),
                 slowLoad: unsafeBitCast(jitSlowLoad, to: UnsafeRawPointer.self),
@@ -83,15 +81,21 @@ extension BPFMachine {
 
     /// Runs `program` from its first instruction (frame 0) in compiled code, the interpreter
     /// taking over where the code hands over; as `interpret`.
-    func execute(_ program: VMProgram, _ jit: JITCode, budget: inout Int) -> UInt64? {
+    func execute(_ program: VMProgram, budget: inout Int) -> UInt64? {
         let c = jitContext
+        // The code reaches r10-relative stack slots without a table lookup: only while the
+        // stack region is the machine's whole stack (as it always is).
+        let region = memory.table[Int(MemoryMap.stackTag)]
+        guard region.base == stack, region.start == 0, region.readLimit == UInt64(Self.stackSize),
+            region.writeLimit == UInt64(Self.stackSize)
+        else { return interpret(program.code, budget: &budget) }
         let label = budget
         c.pointee.remaining = budget
         c.pointee.depth = 0
         c.pointee.base = 0
         c.pointee.stackLow = UInt64(UInt32.max)
         c.pointee.code = program.code
-        c.pointee.nativeTable = UnsafePointer(jit.nativeTable)
+        c.pointee.nativeTable = program.jitTable
         c.pointee.faulted = 0
         loopAllowance[0] = BPFMachine.maxLoops
         defer {
@@ -99,9 +103,9 @@ extension BPFMachine {
             let low = UInt32(truncatingIfNeeded: c.pointee.stackLow)
             if low < memory.stackDirtyLow { memory.stackDirtyLow = low }
         }
-        var current = jit
+        var entry = program.jitEntry.unsafelyUnwrapped
         while true {
-            switch current.enter(c) {
+            switch JITStatus(rawValue: entry(UnsafeMutableRawPointer(c))) ?? .fault {
             case .exit:
                 return registers[0]
             case .fault:
@@ -111,10 +115,10 @@ extension BPFMachine {
                               budget: &c.pointee.remaining, label: label)
             case .tailCall:
                 let target = Unmanaged<VMProgram>.fromOpaque(c.pointee.tailTarget!).takeUnretainedValue()
-                if c.pointee.depth == 0, let next = target.jit {
+                if c.pointee.depth == 0, let next = target.jitEntry {
                     c.pointee.code = target.code
-                    c.pointee.nativeTable = UnsafePointer(next.nativeTable)
-                    current = next
+                    c.pointee.nativeTable = target.jitTable
+                    entry = next
                 } else {
                     return resume(target.code, pc: 0, depth: c.pointee.depth, base: 0, budget: &c.pointee.remaining, label: label)
                 }

@@ -9,8 +9,8 @@
 /// check fails. The instruction budget is taken per basic block on entry; a block that would
 /// overrun it hands over to the interpreter, which stops at the exact instruction.
 ///
-/// Registers: r12 the `JITContext`, r13 the register file, r14 the region table's state; rax,
-/// rcx, rdx, rsi, rdi, r8-r10 scratch.
+/// Registers: r12 the `JITContext`, r13 the register file, r14 the region table's state, r15
+/// the stack's bytes; rax, rcx, rdx, rsi, rdi, r8-r10 scratch.
 struct JITCompiler {
     typealias Reg = X86Assembler.Reg
     typealias Label = X86Assembler.Label
@@ -150,6 +150,7 @@ struct JITCompiler {
         asm.move(.r12, .rdi)
         asm.load(.r13, .r12, layout.registers)
         asm.load(.r14, .r12, layout.memory)
+        asm.load(.r15, .r12, layout.stack)
     }
 
     private mutating func emitStubs() {
@@ -477,28 +478,17 @@ struct JITCompiler {
         case .lsh: asm.shiftByCL(4, .rax, w: w)
         case .rsh: asm.shiftByCL(5, .rax, w: w)
         case .arsh: asm.shiftByCL(7, .rax, w: w)
-        case .div:
-            // x / 0 = 0
+        case .div, .mod:
+            // x / 0 = 0; x % 0 = x (truncated to 32 bits for the 32-bit form)
             let zero = asm.newLabel(), done = asm.newLabel()
             asm.test(.rcx, .rcx, w: w)
             asm.jump(.equal, zero)
             asm.moveImmediate(.rdx, 0)
             asm.unary(6, .rcx, w: w)
+            if kind == .mod { asm.move(.rax, .rdx, w: w) }
             asm.jump(done)
             asm.bind(zero)
-            asm.moveImmediate(.rax, 0)
-            asm.bind(done)
-        case .mod:
-            // x % 0 = x (truncated to 32 bits for the 32-bit form)
-            let zero = asm.newLabel(), done = asm.newLabel()
-            asm.test(.rcx, .rcx, w: w)
-            asm.jump(.equal, zero)
-            asm.moveImmediate(.rdx, 0)
-            asm.unary(6, .rcx, w: w)
-            asm.move(.rax, .rdx, w: w)
-            asm.jump(done)
-            asm.bind(zero)
-            if !w { asm.move(.rax, .rax, w: false) }
+            if kind == .div { asm.moveImmediate(.rax, 0) } else if !w { asm.move(.rax, .rax, w: false) }
             asm.bind(done)
         }
         storeRegister(d, .rax)
@@ -535,6 +525,40 @@ struct JITCompiler {
         if offset != 0 { asm.alu(.add, .rax, immediate: offset) }
     }
 
+    /// Whether `[base + offset]` of `size` bytes is a slot of the current frame: r10 is read-only
+    /// and always the top of a frame (stack offset 4096 - 512 * depth, depth < 8), so such an
+    /// access is inside the stack whatever the depth, and needs no check.
+    private static func isFrameSlot(_ base: UInt8, _ offset: Int32, _ size: Int) -> Bool {
+        base == 10 && offset >= -Int32(BPFMachine.stackFrameSize) && offset <= -Int32(size)
+    }
+
+    /// rcx = the host address of the frame slot `r10 + offset` (see `isFrameSlot`); stores lower
+    /// the stack watermark.
+    private mutating func frameSlot(_ offset: Int32, write: Bool) {
+        asm.load(.rax, .r13, slot(10), w: false)  // r10's stack offset
+        asm.op([0x8D], w: true, reg: Reg.rcx.rawValue, base: .rax, disp: offset)  // lea rcx, [rax + offset]
+        if write {
+            let skip = asm.newLabel()
+            asm.alu(.cmp, .rcx, .r12, layout.stackLow)
+            asm.jump(.aboveOrEqual, skip)
+            asm.store(.r12, layout.stackLow, .rcx)
+            asm.bind(skip)
+        }
+        asm.alu(.add, .rcx, .r15)
+    }
+
+    /// rcx = the host pointer for `size` bytes at `base + offset`: a frame slot directly (true),
+    /// else through the region check, which goes to `slow` with the address in rax (false).
+    private mutating func hostPointer(_ base: UInt8, _ offset: Int32, size: Int, write: Bool, slow: Label) -> Bool {
+        if Self.isFrameSlot(base, offset, size) {
+            frameSlot(offset, write: write)
+            return true
+        }
+        address(base, offset)
+        translate(size: size, write: write, slow: slow)
+        return false
+    }
+
     private mutating func load(_ pc: Int, _ i: DecodedInstruction, after: Int) {
         let slow = asm.newLabel(), resume = asm.newLabel()
         let size: Int
@@ -544,8 +568,7 @@ struct JITCompiler {
         case .ldxw, .ldxsw: size = 4
         default: size = 8
         }
-        address(i.src, i.offset)
-        translate(size: size, write: false, slow: slow)
+        let direct = hostPointer(i.src, i.offset, size: size, write: false, slow: slow)
         switch i.op {
         case .ldxb: asm.op([0x0F, 0xB6], w: false, reg: 0, base: .rcx, disp: 0)
         case .ldxh: asm.op([0x0F, 0xB7], w: false, reg: 0, base: .rcx, disp: 0)
@@ -556,14 +579,14 @@ struct JITCompiler {
         default: asm.op([0x63], w: true, reg: 0, base: .rcx, disp: 0)
         }
         storeRegister(i.dst, .rax)
+        if direct { return }
         asm.bind(resume)
         stubs.append(.slowLoad(slow, resume: resume, pc: pc, op: i.op, dst: i.dst, after: after))
     }
 
     private mutating func store(_ pc: Int, _ i: DecodedInstruction, size: Int, src: UInt8?, after: Int) {
         let slow = asm.newLabel(), resume = asm.newLabel()
-        address(i.dst, i.offset)
-        translate(size: size, write: true, slow: slow)
+        let direct = hostPointer(i.dst, i.offset, size: size, write: true, slow: slow)
         if let src { loadRegister(.rax, src) } else { asm.moveImmediate(.rax, i.immediate) }
         switch size {
         case 1: asm.op([0x88], w: false, reg: 0, base: .rcx, disp: 0)
@@ -571,6 +594,7 @@ struct JITCompiler {
         case 4: asm.op([0x89], w: false, reg: 0, base: .rcx, disp: 0)
         default: asm.op([0x89], w: true, reg: 0, base: .rcx, disp: 0)
         }
+        if direct { return }
         asm.bind(resume)
         stubs.append(.slowStore(slow, resume: resume, pc: pc, size: size, src: src, immediate: i.immediate, after: after))
     }

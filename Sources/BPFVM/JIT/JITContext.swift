@@ -13,6 +13,8 @@ struct JITContext {
     var base: Int
     /// The lowest stack offset written (as `MemoryMap.stackDirtyLow`, widened).
     var stackLow: UInt64
+    /// The stack's bytes (region `MemoryMap.stackTag`), which the code keeps in r15.
+    var stack: UnsafeMutableRawPointer
     var frames: UnsafeMutablePointer<Frame>
     var loopAllowance: UnsafeMutablePointer<UInt32>
     /// The running program's decoded code (frames and callbacks name it) and its slot → native
@@ -54,6 +56,7 @@ struct JITLayout {
     let depth = Int32(MemoryLayout<JITContext>.offset(of: \.depth)!)
     let base = Int32(MemoryLayout<JITContext>.offset(of: \.base)!)
     let stackLow = Int32(MemoryLayout<JITContext>.offset(of: \.stackLow)!)
+    let stack = Int32(MemoryLayout<JITContext>.offset(of: \.stack)!)
     let frames = Int32(MemoryLayout<JITContext>.offset(of: \.frames)!)
     let loopAllowance = Int32(MemoryLayout<JITContext>.offset(of: \.loopAllowance)!)
     let code = Int32(MemoryLayout<JITContext>.offset(of: \.code)!)

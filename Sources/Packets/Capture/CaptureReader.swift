@@ -45,18 +45,36 @@ public final class CaptureReader {
         }
         self.format = format
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
+        // libpcap reads through a stdio stream; with the default buffer (one page) a large
+        // capture costs a read(2) per few packets, so the stream gets a larger one first (small
+        // enough to stay in the L2 cache with the rest of a replay).
+        guard let file = fopen(path, "rb") else {
+            throw CaptureError(.unreadable, path: path, offset: 0, message: String(cString: strerror(errno)))
+        }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.streamBuffer, alignment: 16)
+        setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, Self.streamBuffer)
+        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
         else {
+            fclose(file)
+            buffer.deallocate()
             let message = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let kind: CaptureError.Kind = message.contains("truncated") ? .truncated : .malformed
             throw CaptureError(kind, path: path, offset: 0, message: Self.clean(message))
         }
         self.handle = handle
+        self.buffer = buffer
         linkType = LinkType(rawValue: pcap_datalink(handle))
         snapshotLength = Int(pcap_snapshot(handle))
     }
 
-    deinit { pcap_close(handle) }
+    deinit {
+        pcap_close(handle)  // closes the stream
+        buffer.deallocate()
+    }
+
+    /// The stream buffer's size.
+    static let streamBuffer = 64 << 10
+    private let buffer: UnsafeMutableRawPointer
 
     /// The number of packets read so far.
     public var count: Int { packetsRead }
