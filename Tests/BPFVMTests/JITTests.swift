@@ -160,6 +160,53 @@ import Testing
         #expect(compiled.executed == 7)
     }
 
+    /// A tail call into a program whose bpf_loop callback runs in the interpreter (callbacks
+    /// always do), under every budget from 1 up: the same result or error, count and map bytes.
+    @Test func tailCallsAndCallbacksAgree() throws {
+        func observe(jit: Bool, budget: Int) throws -> Observation {
+            var configuration = MachineConfiguration()
+            configuration.jit = jit
+            let machine = BPFMachine(configuration: configuration)
+            let jumps = try machine.createMap(MapDefinition(name: "jumps", type: .progArray, keySize: 4, valueSize: 4, maxEntries: 1))
+            let count = try machine.createMap(MapDefinition(name: "count", type: .array, keySize: 4, valueSize: 8, maxEntries: 1))
+            let looping = try machine.load(
+                try CallbackHelperTests.program(
+                    main: CallbackHelperTests.loopMain(count: "6"),
+                    callback: CallbackHelperTests.summingCallback.replacingOccurrences(of: "STOP", with: "-1")))
+            let entry = try machine.load(
+                try Assembler.assemble(
+                    """
+                    lddw %r2, mapvalue:1:0
+                    mov %r3, 1
+                    lock add [%r2], %r3
+                    lddw %r2, map:0
+                    mov %r3, 0
+                    call 12
+                    mov %r0, 7
+                    exit
+                    """))
+            #expect(jumps.update(key: le32(0), value: le32(UInt32(looping.index))) == 0)
+            if jit && BPFMachine.canCompile { #expect(entry.compiledSize > 0 && looping.compiledSize > 0) }
+            var observation = Observation(result: nil, error: nil, executed: 0, buffer: [], map: [])
+            do {
+                observation.result = try machine.run(entry, budget: budget)
+            } catch {
+                observation.error = "\(error.kind) at \(error.instruction): \(error.message)"
+            }
+            observation.executed = machine.executedInstructions
+            observation.map = [count.lookup(key: le32(0)) ?? []]
+            return observation
+        }
+        var results: Set<String> = []
+        for budget in Array(1...90) + [100_000] {
+            let compiled = try observe(jit: true, budget: budget)
+            #expect(compiled == (try observe(jit: false, budget: budget)), "budget \(budget)")
+            results.insert(compiled.result.map { "\($0)" } ?? "fault")
+        }
+        // Some budgets end inside the callback, the largest lets it finish: 15 * 1000 + 6.
+        #expect(results.contains("15006") && results.contains("fault"))
+    }
+
     // MARK: Generator
 
     static func structuredProgram(_ g: inout SplitMix64) -> [Instruction] {

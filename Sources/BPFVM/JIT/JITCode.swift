@@ -131,7 +131,6 @@ extension BPFMachine {
 /// `faulted`.
 private let jitSlowLoad: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, Int) -> UInt64 = { raw, address, op, slot in
     let c = raw.assumingMemoryBound(to: JITContext.self)
-    let machine = Unmanaged<BPFMachine>.fromOpaque(c.pointee.machine).takeUnretainedValue()
     let operation = Op(rawValue: UInt8(truncatingIfNeeded: op)) ?? .ldxdw
     let size: Int
     switch operation {
@@ -140,7 +139,9 @@ private let jitSlowLoad: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64
     case .ldxw, .ldxsw: size = 4
     default: size = 8
     }
-    guard let value = machine.slowLoad(address, size, slot) else {
+    // The machine outlives every run of its code: no retain for the call.
+    let loaded = Unmanaged<BPFMachine>.fromOpaque(c.pointee.machine)._withUnsafeGuaranteedRef { $0.slowLoad(address, size, slot) }
+    guard let value = loaded else {
         c.pointee.faulted = 1
         return 0
     }
@@ -150,29 +151,30 @@ private let jitSlowLoad: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64
 /// A store the inline check refused: (context, address, size, value, slot); a fault sets `faulted`.
 private let jitSlowStore: @convention(c) (UnsafeMutableRawPointer, UInt64, Int, UInt64, Int) -> UInt64 = { raw, address, size, value, slot in
     let c = raw.assumingMemoryBound(to: JITContext.self)
-    let machine = Unmanaged<BPFMachine>.fromOpaque(c.pointee.machine).takeUnretainedValue()
-    if !machine.slowStore(address, size, value, slot) { c.pointee.faulted = 1 }
+    let stored = Unmanaged<BPFMachine>.fromOpaque(c.pointee.machine)._withUnsafeGuaranteedRef { $0.slowStore(address, size, value, slot) }
+    if !stored { c.pointee.faulted = 1 }
     return 0
 }
 
 /// A helper or kfunc call at `slot`: 0 to go on, else the `JITStatus` + 1 to leave with.
 private let jitCall: @convention(c) (UnsafeMutableRawPointer, Int) -> Int = { raw, slot in
     let c = raw.assumingMemoryBound(to: JITContext.self)
-    let machine = Unmanaged<BPFMachine>.fromOpaque(c.pointee.machine).takeUnretainedValue()
-    // Callbacks (bpf_loop, ...) run this program's code in the interpreter and spend this budget.
-    machine.callCode = c.pointee.code
-    machine.callBudget = c.pointee.remaining
-    let outcome = machine.callOut(c.pointee.code.unsafelyUnwrapped[slot], slot, c.pointee.depth)
-    c.pointee.remaining = machine.callBudget
-    switch outcome {
-    case .continue:
-        return 0
-    case .exit:
-        return JITStatus.exit.rawValue + 1
-    case .fault:
-        return JITStatus.fault.rawValue + 1
-    case .tailCall(let target):
-        c.pointee.tailTarget = Unmanaged.passUnretained(target).toOpaque()
-        return JITStatus.tailCall.rawValue + 1
+    return Unmanaged<BPFMachine>.fromOpaque(c.pointee.machine)._withUnsafeGuaranteedRef { machine in
+        // Callbacks (bpf_loop, ...) run this program's code in the interpreter and spend this budget.
+        machine.callCode = c.pointee.code
+        machine.callBudget = c.pointee.remaining
+        let outcome = machine.callOut(c.pointee.code.unsafelyUnwrapped[slot], slot, c.pointee.depth)
+        c.pointee.remaining = machine.callBudget
+        switch outcome {
+        case .continue:
+            return 0
+        case .exit:
+            return JITStatus.exit.rawValue + 1
+        case .fault:
+            return JITStatus.fault.rawValue + 1
+        case .tailCall(let target):
+            c.pointee.tailTarget = Unmanaged.passUnretained(target).toOpaque()
+            return JITStatus.tailCall.rawValue + 1
+        }
     }
 }
