@@ -76,7 +76,8 @@ extension BPFMachine {
                 slowLoad: unsafeBitCast(jitSlowLoad, to: UnsafeRawPointer.self),
                 slowStore: unsafeBitCast(jitSlowStore, to: UnsafeRawPointer.self),
                 call: unsafeBitCast(jitCall, to: UnsafeRawPointer.self), resumePC: 0,
-                resumeCode: nil, faulted: 0, tailTarget: nil)
+                resumeCode: nil, faulted: 0, tailTarget: nil, packetWindow: nil, fieldData: -1, fieldDataEnd: -1,
+                fieldDataMeta: -1)
     }
 
     /// Runs `program` from its first instruction (frame 0) in compiled code, the interpreter
@@ -97,6 +98,13 @@ extension BPFMachine {
         c.pointee.code = program.code
         c.pointee.nativeTable = program.jitTable
         c.pointee.faulted = 0
+        let s = state
+        if s.pointee.contextRewritten, let window = s.pointee.packetWindow, let fields = s.pointee.packetFields {
+            c.pointee.packetWindow = window
+            (c.pointee.fieldData, c.pointee.fieldDataEnd, c.pointee.fieldDataMeta) = (fields.data, fields.dataEnd, fields.dataMeta)
+        } else {
+            c.pointee.packetWindow = nil
+        }
         loopAllowance[0] = BPFMachine.maxLoops
         defer {
             budget = c.pointee.remaining

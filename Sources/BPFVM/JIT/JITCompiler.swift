@@ -169,6 +169,7 @@ struct JITCompiler {
                 handOver(pc: pc, addBack: addBack)
             case .slowLoad(let label, let resume, let pc, let op, let dst, let after):
                 asm.bind(label)
+                if op == .ldxw { packetField(dst: dst, resume: resume) }
                 asm.move(.rdi, .r12)
                 asm.move(.rsi, .rax)
                 asm.moveImmediate(.rdx, UInt64(op.rawValue))
@@ -200,6 +201,39 @@ struct JITCompiler {
                 faultExit(after: after)
             }
         }
+    }
+
+    /// A 4-byte context load the check refused that names a packet pointer field of a rewritten
+    /// context: the packet address, as `BPFMachine.slowLoad` serves it (data, then data_end,
+    /// then data_meta), then back to `resume`; anything else falls through to the slow path.
+    /// rax holds the address, r10 its tag.
+    private mutating func packetField(dst: UInt8, resume: Label) {
+        let other = asm.newLabel(), data = asm.newLabel(), end = asm.newLabel(), tag = asm.newLabel()
+        asm.alu(.cmp, .r10, immediate: Int32(MemoryMap.contextTag))
+        asm.jump(.notEqual, other)
+        asm.load(.rdx, .r12, layout.packetWindow)
+        asm.test(.rdx, .rdx)
+        asm.jump(.equal, other)
+        asm.move(.rcx, .rax, w: false)
+        asm.alu(.cmp, .rcx, .r12, layout.fieldData)
+        asm.jump(.equal, data)
+        asm.alu(.cmp, .rcx, .r12, layout.fieldDataEnd)
+        asm.jump(.equal, end)
+        asm.alu(.cmp, .rcx, .r12, layout.fieldDataMeta)
+        asm.jump(.notEqual, other)
+        asm.load(.rax, .rdx, layout.windowMetaStart)
+        asm.jump(tag)
+        asm.bind(data)
+        asm.load(.rax, .rdx, layout.windowDataStart)
+        asm.jump(tag)
+        asm.bind(end)
+        asm.load(.rax, .rdx, layout.windowDataEnd)
+        asm.bind(tag)
+        asm.moveImmediate(.rcx, UInt64(MemoryMap.packetTag) << 32)
+        asm.alu(.or, .rax, .rcx)
+        storeRegister(dst, .rax)
+        asm.jump(resume)
+        asm.bind(other)
     }
 
     private mutating func handOver(pc: Int, addBack: Int) {

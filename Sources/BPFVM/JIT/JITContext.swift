@@ -33,6 +33,13 @@ struct JITContext {
     var faulted: Int
     /// The program a tail call continues in (`JITStatus.tailCall`), unretained.
     var tailTarget: UnsafeMutableRawPointer?
+    /// The packet window whose pointers the rewritten context's `data`, `data_end` and
+    /// `data_meta` fields (at these offsets) give, served without leaving the code; nil (and -1)
+    /// when the context is not rewritten or there is no packet (`BPFMachine.slowLoad` rules).
+    var packetWindow: UnsafeMutablePointer<PacketBuffer.Window>?
+    var fieldData: Int
+    var fieldDataEnd: Int
+    var fieldDataMeta: Int
 }
 
 /// How compiled code left: the value of its `eax`.
@@ -67,6 +74,13 @@ struct JITLayout {
     let resumePC = Int32(MemoryLayout<JITContext>.offset(of: \.resumePC)!)
     let resumeCode = Int32(MemoryLayout<JITContext>.offset(of: \.resumeCode)!)
     let faulted = Int32(MemoryLayout<JITContext>.offset(of: \.faulted)!)
+    let packetWindow = Int32(MemoryLayout<JITContext>.offset(of: \.packetWindow)!)
+    let fieldData = Int32(MemoryLayout<JITContext>.offset(of: \.fieldData)!)
+    let fieldDataEnd = Int32(MemoryLayout<JITContext>.offset(of: \.fieldDataEnd)!)
+    let fieldDataMeta = Int32(MemoryLayout<JITContext>.offset(of: \.fieldDataMeta)!)
+    let windowMetaStart = Int32(MemoryLayout<PacketBuffer.Window>.offset(of: \.metaStart)!)
+    let windowDataStart = Int32(MemoryLayout<PacketBuffer.Window>.offset(of: \.dataStart)!)
+    let windowDataEnd = Int32(MemoryLayout<PacketBuffer.Window>.offset(of: \.dataEnd)!)
 
     let table = Int32(MemoryLayout<MemoryMap.State>.offset(of: \.table)!)
     let count = Int32(MemoryLayout<MemoryMap.State>.offset(of: \.count)!)
