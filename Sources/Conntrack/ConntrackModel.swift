@@ -11,6 +11,8 @@ public final class ConntrackModel {
     public let sysctls: ConntrackSysctls
     /// Jiffies per second.
     public let hz: Int64
+    /// Nanoseconds per jiffy when HZ divides a second (0 otherwise): one division per packet.
+    private let jiffy: Int64
     public let table: ConntrackTable
     public internal(set) var statistics: ConntrackStatistics {
         get { clock.pointee.statistics }
@@ -78,6 +80,7 @@ public final class ConntrackModel {
     public init(sysctls: ConntrackSysctls = ConntrackSysctls(), hz: Int = 250) {
         self.sysctls = sysctls
         self.hz = Int64(max(hz, 1))
+        jiffy = 1_000_000_000 % self.hz == 0 ? 1_000_000_000 / self.hz : 0
         let j = self.hz
         accounting = sysctls.accounting != 0
         table = ConntrackTable(maximum: sysctls.max, buckets: sysctls.buckets, accounting: accounting)
@@ -98,10 +101,9 @@ public final class ConntrackModel {
     /// The jiffies of a capture timestamp (floor of nanoseconds × HZ / 10⁹).
     public func jiffies(_ timestamp: Timestamp) -> Int64 {
         let ns = timestamp.nanoseconds
-        if 1_000_000_000 % hz == 0 {
-            let unit = 1_000_000_000 / hz
-            let q = ns / unit
-            return ns % unit != 0 && ns < 0 ? q - 1 : q
+        if jiffy != 0 {
+            let (q, r) = ns.quotientAndRemainder(dividingBy: jiffy)
+            return r < 0 ? q - 1 : q
         }
         let product = ns.multipliedFullWidth(by: hz)
         let (q, r) = Int64(1_000_000_000).dividingFullWidth(product)

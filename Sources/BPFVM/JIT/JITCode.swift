@@ -42,9 +42,29 @@ final class JITCode {
         let base = UInt(bitPattern: pages)
         for (slot, offset) in output.slotOffsets.enumerated() { nativeTable[slot] = base + UInt(offset) }
         entry = unsafeBitCast(pages, to: JITEntry.self)
+        if JITCode.perfMap { Self.writePerfMap(base: base, offsets: output.slotOffsets, size: size, code: code) }
         #else
         return nil
         #endif
+    }
+
+    /// `CTSIM_PERF_MAP=1`: every compiled program's instructions are listed in
+    /// `/tmp/perf-PID.map`, one symbol per BPF instruction (`bpf_<slot>_<op>`), so that `perf
+    /// report` attributes compiled code to the instructions it came from.
+    static let perfMap: Bool = {
+        guard let value = getenv("CTSIM_PERF_MAP") else { return false }
+        return String(cString: value) == "1"
+    }()
+
+    private static func writePerfMap(base: UInt, offsets: [Int], size: Int, code: UnsafePointer<DecodedInstruction>) {
+        guard let file = fopen("/tmp/perf-\(getpid()).map", "a") else { return }
+        defer { fclose(file) }
+        let starts = offsets.enumerated().filter { $0.offset == 0 || offsets[$0.offset - 1] != $0.element }
+        for (n, (slot, offset)) in starts.enumerated() {
+            let end = n + 1 < starts.count ? starts[n + 1].element : size
+            guard end > offset else { continue }
+            fputs("\(String(base + UInt(offset), radix: 16)) \(String(end - offset, radix: 16)) bpf_\(slot)_\(code[slot].op)\n", file)
+        }
     }
 
     deinit {

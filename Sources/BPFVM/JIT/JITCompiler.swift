@@ -10,7 +10,8 @@
 /// overrun it hands over to the interpreter, which stops at the exact instruction.
 ///
 /// Registers: r12 the `JITContext`, r13 the register file, r14 the region table's state, r15
-/// the stack's bytes; rax, rcx, rdx, rsi, rdi, r8-r10 scratch.
+/// the stack's bytes, rbx the budget left (in the context only across calls and on leaving); rax,
+/// rcx, rdx, rsi, rdi, r8-r10 scratch.
 struct JITCompiler {
     typealias Reg = X86Assembler.Reg
     typealias Label = X86Assembler.Label
@@ -121,7 +122,7 @@ struct JITCompiler {
                 // The block's length: this start and the starts after it in the block.
                 let length = after[pc] + 1
                 let short = asm.newLabel()
-                asm.alu(.sub, .r12, layout.remaining, immediate: Int32(length))
+                asm.alu(.sub, .rbx, immediate: Int32(length))
                 asm.jump(.less, short)
                 stubs.append(.handOver(short, pc: pc, addBack: length))
             }
@@ -151,6 +152,7 @@ struct JITCompiler {
         asm.load(.r13, .r12, layout.registers)
         asm.load(.r14, .r12, layout.memory)
         asm.load(.r15, .r12, layout.stack)
+        asm.load(.rbx, .r12, layout.remaining)
     }
 
     private mutating func emitStubs() {
@@ -158,6 +160,7 @@ struct JITCompiler {
         asm.bind(callStatus)
         asm.alu(.sub, .rax, immediate: 1, w: false)
         asm.bind(epilogue)
+        asm.store(.r12, layout.remaining, .rbx)
         asm.alu(.add, .rsp, immediate: 8)
         for r: Reg in [.r15, .r14, .r13, .r12, .rbp, .rbx] { asm.pop(r) }
         asm.ret()
@@ -237,7 +240,7 @@ struct JITCompiler {
     }
 
     private mutating func handOver(pc: Int, addBack: Int) {
-        if addBack > 0 { asm.alu(.add, .r12, layout.remaining, immediate: Int32(addBack)) }
+        if addBack > 0 { asm.alu(.add, .rbx, immediate: Int32(addBack)) }
         asm.storeImmediate(.r12, layout.resumePC, Int32(pc))
         asm.load(.rax, .r12, layout.code)
         asm.store(.r12, layout.resumeCode, .rax)
@@ -245,7 +248,7 @@ struct JITCompiler {
     }
 
     private mutating func faultExit(after: Int) {
-        if after > 0 { asm.alu(.add, .r12, layout.remaining, immediate: Int32(after)) }
+        if after > 0 { asm.alu(.add, .rbx, immediate: Int32(after)) }
         returnStatus(.fault)
     }
 
@@ -457,9 +460,12 @@ struct JITCompiler {
             .atomicXor64, .atomicFetchAdd64, .atomicFetchOr64, .atomicFetchAnd64, .atomicFetchXor64, .xchg64, .cmpxchg64:
             atomic(pc, i, after: after)
         case .callHelper, .callKfunc:
+            // The budget goes out and comes back (callbacks spend it).
+            asm.store(.r12, layout.remaining, .rbx)
             asm.move(.rdi, .r12)
             asm.moveImmediate(.rsi, UInt64(pc))
             asm.call(.r12, layout.call)
+            asm.load(.rbx, .r12, layout.remaining)
             asm.test(.rax, .rax, w: false)
             asm.jump(.notEqual, callStatus)
         case .callLocal:
