@@ -158,9 +158,9 @@ public final class MemoryMap {
         freeTags.append(tag)
     }
 
-    /// Empties a fixed region (no bytes).
+    /// Empties a fixed region (no bytes). The stack stays (the machine's, for every run).
     public func clear(tag: UInt32) {
-        guard Int(tag) < count else { return }
+        guard Int(tag) < count, tag != Self.stackTag else { return }
         let kind = table[Int(tag)].kind
         table[Int(tag)] = Region(base: nil, start: 0, kind: kind, readLimit: 0, writeLimit: 0, owner: -1)
     }

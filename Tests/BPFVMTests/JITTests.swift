@@ -207,6 +207,49 @@ import Testing
         #expect(results.contains("15006") && results.contains("fault"))
     }
 
+    /// The packet pointer fields of a rewritten context, served inline by the compiled code,
+    /// follow the packet when a helper replaces it in the middle of a run.
+    @Test func packetFieldsFollowAReplacedPacket() throws {
+        func observe(jit: Bool) throws -> UInt64 {
+            var configuration = MachineConfiguration()
+            configuration.jit = jit
+            var helpers = HelperTable.standard
+            helpers.register(Helper(id: 200, name: "test_replace_packet") { call in
+                call.machine.packet = PacketBuffer([UInt8](repeating: 7, count: 300))
+                return .value(0)
+            })
+            let machine = BPFMachine(configuration: configuration, helpers: helpers)
+            [UInt8](repeating: 1, count: 60).withUnsafeBytes { machine.setPacket($0) }
+            machine.contextPacketFields = .xdp
+            let context = machine.setContext([UInt8](repeating: 0, count: 24), rewritten: true)
+            let program = try machine.load(
+                try Assembler.assemble(
+                    """
+                    mov %r6, %r1
+                    ldxw %r2, [%r6+0]
+                    ldxw %r3, [%r6+4]
+                    mov %r7, %r3
+                    sub %r7, %r2
+                    call 200
+                    ldxw %r2, [%r6+0]
+                    ldxw %r3, [%r6+4]
+                    ldxb %r4, [%r2+299]
+                    sub %r3, %r2
+                    lsh %r3, 16
+                    lsh %r4, 32
+                    or %r3, %r7
+                    or %r3, %r4
+                    mov %r0, %r3
+                    exit
+                    """))
+            if jit && BPFMachine.canCompile { #expect(program.compiledSize > 0) }
+            return try machine.run(program, r1: context)
+        }
+        let compiled = try observe(jit: true)
+        #expect(compiled == (try observe(jit: false)))
+        #expect(compiled == 7 << 32 | 300 << 16 | 60)
+    }
+
     // MARK: Generator
 
     static func structuredProgram(_ g: inout SplitMix64) -> [Instruction] {

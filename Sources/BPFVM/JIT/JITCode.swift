@@ -96,7 +96,7 @@ extension BPFMachine {
                 slowLoad: unsafeBitCast(jitSlowLoad, to: UnsafeRawPointer.self),
                 slowStore: unsafeBitCast(jitSlowStore, to: UnsafeRawPointer.self),
                 call: unsafeBitCast(jitCall, to: UnsafeRawPointer.self), resumePC: 0,
-                resumeCode: nil, faulted: 0, tailTarget: nil, packetWindow: nil, fieldData: -1, fieldDataEnd: -1,
+                resumeCode: nil, faulted: 0, tailTarget: nil, machineState: nil, fieldData: -1, fieldDataEnd: -1,
                 fieldDataMeta: -1)
     }
 
@@ -119,11 +119,11 @@ extension BPFMachine {
         c.pointee.nativeTable = program.jitTable
         c.pointee.faulted = 0
         let s = state
-        if s.pointee.contextRewritten, let window = s.pointee.packetWindow, let fields = s.pointee.packetFields {
-            c.pointee.packetWindow = window
+        if s.pointee.contextRewritten, let fields = s.pointee.packetFields {
+            c.pointee.machineState = s
             (c.pointee.fieldData, c.pointee.fieldDataEnd, c.pointee.fieldDataMeta) = (fields.data, fields.dataEnd, fields.dataMeta)
         } else {
-            c.pointee.packetWindow = nil
+            c.pointee.machineState = nil
         }
         loopAllowance[0] = BPFMachine.maxLoops
         defer {

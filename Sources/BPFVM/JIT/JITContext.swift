@@ -33,10 +33,11 @@ struct JITContext {
     var faulted: Int
     /// The program a tail call continues in (`JITStatus.tailCall`), unretained.
     var tailTarget: UnsafeMutableRawPointer?
-    /// The packet window whose pointers the rewritten context's `data`, `data_end` and
-    /// `data_meta` fields (at these offsets) give, served without leaving the code; nil (and -1)
-    /// when the context is not rewritten or there is no packet (`BPFMachine.slowLoad` rules).
-    var packetWindow: UnsafeMutablePointer<PacketBuffer.Window>?
+    /// The machine's run state, whose packet window (read at each use: a helper may replace the
+    /// packet) gives the rewritten context's `data`, `data_end` and `data_meta` fields at these
+    /// offsets, served without leaving the code; nil (and -1) when the context is not rewritten
+    /// or has no packet fields (`BPFMachine.slowLoad` rules).
+    var machineState: UnsafeMutablePointer<BPFMachine.State>?
     var fieldData: Int
     var fieldDataEnd: Int
     var fieldDataMeta: Int
@@ -74,7 +75,8 @@ struct JITLayout {
     let resumePC = Int32(MemoryLayout<JITContext>.offset(of: \.resumePC)!)
     let resumeCode = Int32(MemoryLayout<JITContext>.offset(of: \.resumeCode)!)
     let faulted = Int32(MemoryLayout<JITContext>.offset(of: \.faulted)!)
-    let packetWindow = Int32(MemoryLayout<JITContext>.offset(of: \.packetWindow)!)
+    let machineState = Int32(MemoryLayout<JITContext>.offset(of: \.machineState)!)
+    let statePacketWindow = Int32(MemoryLayout<BPFMachine.State>.offset(of: \.packetWindow)!)
     let fieldData = Int32(MemoryLayout<JITContext>.offset(of: \.fieldData)!)
     let fieldDataEnd = Int32(MemoryLayout<JITContext>.offset(of: \.fieldDataEnd)!)
     let fieldDataMeta = Int32(MemoryLayout<JITContext>.offset(of: \.fieldDataMeta)!)
