@@ -173,18 +173,7 @@ import Testing
                 try CallbackHelperTests.program(
                     main: CallbackHelperTests.loopMain(count: "6"),
                     callback: CallbackHelperTests.summingCallback.replacingOccurrences(of: "STOP", with: "-1")))
-            let entry = try machine.load(
-                try Assembler.assemble(
-                    """
-                    lddw %r2, mapvalue:1:0
-                    mov %r3, 1
-                    lock add [%r2], %r3
-                    lddw %r2, map:0
-                    mov %r3, 0
-                    call 12
-                    mov %r0, 7
-                    exit
-                    """))
+            let entry = try machine.load(try Assembler.assemble(ControlTests.countingTailCall))
             #expect(jumps.update(key: le32(0), value: le32(UInt32(looping.index))) == 0)
             if jit && BPFMachine.canCompile { #expect(entry.compiledSize > 0 && looping.compiledSize > 0) }
             var observation = Observation(result: nil, error: nil, executed: 0, buffer: [], map: [])
@@ -270,7 +259,6 @@ import Testing
         for _ in 0..<body { slots.append(Self.structuredInstruction(&g, subprogram: subprogram)) }
         // Jumps stay within the body; a call's immediate is patched to the subprogram below.
         var flat: [Instruction] = main
-        let bodyStart = flat.count
         var positions: [Int] = []
         for s in slots {
             positions.append(flat.count)
@@ -296,7 +284,6 @@ import Testing
             }
             flat[p] = insn
         }
-        _ = bodyStart
         return flat
     }
 

@@ -129,21 +129,25 @@ import Testing
         #expect(error?.kind == .callDepth && error?.instruction == 8)
     }
 
+    /// Adds 1 to map 1's value at key 0, tail-calls slot 0 of map 0 (a prog array), then (when
+    /// the call fails) returns 7.
+    static let countingTailCall = """
+        lddw %r2, mapvalue:1:0
+        mov %r3, 1
+        lock add [%r2], %r3
+        lddw %r2, map:0
+        mov %r3, 0
+        call 12
+        mov %r0, 7
+        exit
+        """
+
     @Test func tailCallsStopAfter33() throws {
         let machine = BPFMachine()
         try machine.createMap(MapDefinition(name: "jumps", type: .progArray, keySize: 4, valueSize: 4, maxEntries: 4))
         try machine.createMap(MapDefinition(name: "count", type: .array, keySize: 4, valueSize: 8, maxEntries: 1))
         // Counts its runs in count[0], then tail-calls slot 0 (itself).
-        let program = try machine.load(try Assembler.assemble("""
-            lddw %r2, mapvalue:1:0
-            mov %r3, 1
-            lock add [%r2], %r3
-            lddw %r2, map:0
-            mov %r3, 0
-            call 12
-            mov %r0, 7
-            exit
-            """))
+        let program = try machine.load(try Assembler.assemble(Self.countingTailCall))
         #expect(machine.maps[0].update(key: le32(0), value: le32(UInt32(program.index))) == 0)
         #expect(try machine.run(program) == 7)
         #expect(machine.maps[1].lookup(key: le32(0)) == le64(34))

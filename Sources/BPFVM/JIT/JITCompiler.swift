@@ -115,7 +115,7 @@ struct JITCompiler {
         guard let (starts, leader, after) = blocks() else { return nil }
         prologue()
         var isStart = [Bool](repeating: false, count: count)
-        for (n, pc) in starts.enumerated() {
+        for pc in starts {
             isStart[pc] = true
             asm.bind(slotLabels[pc])
             if leader[pc] {
@@ -126,7 +126,6 @@ struct JITCompiler {
                 asm.jump(.less, short)
                 stubs.append(.handOver(short, pc: pc, addBack: length))
             }
-            _ = n
             emit(pc, after: after[pc])
         }
         // Slots that start no instruction (ld_imm64's second half) hand over, so every entry of
