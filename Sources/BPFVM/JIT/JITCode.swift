@@ -59,11 +59,13 @@ final class JITCode {
     private static func writePerfMap(base: UInt, offsets: [Int], size: Int, code: UnsafePointer<DecodedInstruction>) {
         guard let file = fopen("/tmp/perf-\(getpid()).map", "a") else { return }
         defer { fclose(file) }
-        let starts = offsets.enumerated().filter { $0.offset == 0 || offsets[$0.offset - 1] != $0.element }
-        for (n, (slot, offset)) in starts.enumerated() {
-            let end = n + 1 < starts.count ? starts[n + 1].element : size
-            guard end > offset else { continue }
-            fputs("\(String(base + UInt(offset), radix: 16)) \(String(end - offset, radix: 16)) bpf_\(slot)_\(code[slot].op)\n", file)
+        // By address: a slot's code runs to the next slot's (stubs, placed after the program,
+        // are named by the slot whose stub comes first).
+        let ordered = offsets.enumerated().map { (offset: $0.element, slot: $0.offset) }.sorted { $0.offset < $1.offset }
+        for (n, entry) in ordered.enumerated() {
+            let end = n + 1 < ordered.count ? ordered[n + 1].offset : size
+            guard end > entry.offset else { continue }
+            fputs("\(String(base + UInt(entry.offset), radix: 16)) \(String(end - entry.offset, radix: 16)) bpf_\(entry.slot)_\(code[entry.slot].op)\n", file)
         }
     }
 
@@ -73,7 +75,6 @@ final class JITCode {
         #endif
         nativeTable.deallocate()
     }
-
 }
 
 /// Compiled code's entry: runs from slot 0 with the context; returns a `JITStatus`.
