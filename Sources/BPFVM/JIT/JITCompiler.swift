@@ -1,20 +1,24 @@
 /// Translates a linked program's decoded slots into x86-64 code with the interpreter's exact
 /// semantics.
 ///
-/// The BPF registers stay in the machine's register file (`[r13 + 8n]`), so any instruction
-/// boundary is a state the interpreter can take over from: whatever the compiler does not
-/// translate (signed division, atomics, callx, traps) becomes a hand-over to the interpreter at
-/// that instruction. Every memory access checks its address against the region table inline, as
+/// BPF r0-r9 live in x86 registers (`mapped`), r10 in the machine's register file; the others go
+/// to the register file whenever control leaves the code (calls out, slow paths, the end of the
+/// run), so any instruction boundary is a state the interpreter can take over from: whatever the
+/// compiler does not translate (signed division, callx, traps) becomes a hand-over to the
+/// interpreter at that instruction. Every memory access checks its address against the region table inline, as
 /// `translate` does, and leaves for the machine's slow paths (rewritten context, faults) when the
 /// check fails. The instruction budget is taken per basic block on entry; a block that would
 /// overrun it hands over to the interpreter, which stops at the exact instruction.
 ///
-/// Registers: r12 the `JITContext`, r13 the register file, r14 the region table's state, r15
-/// the stack's bytes, rbx the budget left (in the context only across calls and on leaving); rax,
-/// rcx, rdx, rsi, rdi, r8-r10 scratch.
+/// Registers: r12 the `JITContext`; BPF r0-r9 in rbx, rsi, rdi, r8, r10, r11, r13, r14, r15,
+/// rbp; rax, rcx, rdx and r9 scratch.
 struct JITCompiler {
     typealias Reg = X86Assembler.Reg
     typealias Label = X86Assembler.Label
+
+    /// Where BPF r0...r9 live (r10, read only, stays in the register file). Callee-saved x86
+    /// registers hold r0 and r6-r9, which outlive calls in BPF too.
+    static let mapped: [Reg] = [.rbx, .rsi, .rdi, .r8, .r10, .r11, .r13, .r14, .r15, .rbp]
 
     /// Out-of-line code, emitted after the program.
     private enum Stub {
@@ -122,7 +126,7 @@ struct JITCompiler {
                 // The block's length: this start and the starts after it in the block.
                 let length = after[pc] + 1
                 let short = asm.newLabel()
-                asm.alu(.sub, .rbx, immediate: Int32(length))
+                asm.alu(.sub, .r12, layout.remaining, immediate: Int32(length))
                 asm.jump(.less, short)
                 stubs.append(.handOver(short, pc: pc, addBack: length))
             }
@@ -148,18 +152,16 @@ struct JITCompiler {
         for r: Reg in [.rbx, .rbp, .r12, .r13, .r14, .r15] { asm.push(r) }
         asm.alu(.sub, .rsp, immediate: 8)  // 16-byte alignment at calls
         asm.move(.r12, .rdi)
-        asm.load(.r13, .r12, layout.registers)
-        asm.load(.r14, .r12, layout.memory)
-        asm.load(.r15, .r12, layout.stack)
-        asm.load(.rbx, .r12, layout.remaining)
+        fill()
     }
 
     private mutating func emitStubs() {
-        // Shared: a call's outcome (status + 1 in eax), then the epilogue.
+        // Shared: a call's outcome (status + 1 in eax), then the epilogue, which puts the
+        // registers back in the register file.
         asm.bind(callStatus)
         asm.alu(.sub, .rax, immediate: 1, w: false)
         asm.bind(epilogue)
-        asm.store(.r12, layout.remaining, .rbx)
+        spill()
         asm.alu(.add, .rsp, immediate: 8)
         for r: Reg in [.r15, .r14, .r13, .r12, .rbp, .rbx] { asm.pop(r) }
         asm.ret()
@@ -172,26 +174,31 @@ struct JITCompiler {
             case .slowLoad(let label, let resume, let pc, let op, let dst, let after):
                 asm.bind(label)
                 if op == .ldxw { packetField(dst: dst, resume: resume) }
+                spill()
                 asm.move(.rdi, .r12)
                 asm.move(.rsi, .rax)
                 asm.moveImmediate(.rdx, UInt64(op.rawValue))
                 asm.moveImmediate(.rcx, UInt64(pc))
                 asm.call(.r12, layout.slowLoad)
+                fill()
                 let failed = asm.newLabel()
                 asm.alu(.cmp, .r12, layout.faulted, immediate: 0)
                 asm.jump(.notEqual, failed)
-                storeRegister(dst, .rax)
+                asm.move(register(dst), .rax)
                 asm.jump(resume)
                 asm.bind(failed)
                 faultExit(after: after)
             case .slowStore(let label, let resume, let pc, let size, let src, let immediate, let after):
                 asm.bind(label)
+                spill()  // leaves the register file's address in rcx
+                if let src { asm.load(.r9, .rcx, slot(src)) } else { asm.moveImmediate(.r9, immediate) }
                 asm.move(.rdi, .r12)
                 asm.move(.rsi, .rax)
                 asm.moveImmediate(.rdx, UInt64(size))
-                if let src { loadRegister(.rcx, src) } else { asm.moveImmediate(.rcx, immediate) }
+                asm.move(.rcx, .r9)
                 asm.moveImmediate(.r8, UInt64(pc))
                 asm.call(.r12, layout.slowStore)
+                fill()
                 let failed = asm.newLabel()
                 asm.alu(.cmp, .r12, layout.faulted, immediate: 0)
                 asm.jump(.notEqual, failed)
@@ -208,10 +215,12 @@ struct JITCompiler {
     /// A 4-byte context load the check refused that names a packet pointer field of a rewritten
     /// context: the packet address, as `BPFMachine.slowLoad` serves it (data, then data_end,
     /// then data_meta), then back to `resume`; anything else falls through to the slow path.
-    /// rax holds the address, r10 its tag.
+    /// rax holds the address.
     private mutating func packetField(dst: UInt8, resume: Label) {
         let other = asm.newLabel(), data = asm.newLabel(), end = asm.newLabel(), tag = asm.newLabel()
-        asm.alu(.cmp, .r10, immediate: Int32(MemoryMap.contextTag))
+        asm.move(.rdx, .rax)
+        asm.shiftRight(.rdx, 32)
+        asm.alu(.cmp, .rdx, immediate: Int32(MemoryMap.contextTag))
         asm.jump(.notEqual, other)
         asm.load(.rdx, .r12, layout.machineState)
         asm.test(.rdx, .rdx)
@@ -226,23 +235,23 @@ struct JITCompiler {
         asm.jump(.equal, end)
         asm.alu(.cmp, .rcx, .r12, layout.fieldDataMeta)
         asm.jump(.notEqual, other)
-        asm.load(.rax, .rdx, layout.windowMetaStart)
+        asm.load(.rcx, .rdx, layout.windowMetaStart)
         asm.jump(tag)
         asm.bind(data)
-        asm.load(.rax, .rdx, layout.windowDataStart)
+        asm.load(.rcx, .rdx, layout.windowDataStart)
         asm.jump(tag)
         asm.bind(end)
-        asm.load(.rax, .rdx, layout.windowDataEnd)
+        asm.load(.rcx, .rdx, layout.windowDataEnd)
         asm.bind(tag)
-        asm.moveImmediate(.rcx, UInt64(MemoryMap.packetTag) << 32)
-        asm.alu(.or, .rax, .rcx)
-        storeRegister(dst, .rax)
+        asm.moveImmediate(.rdx, UInt64(MemoryMap.packetTag) << 32)
+        asm.alu(.or, .rcx, .rdx)
+        asm.move(register(dst), .rcx)
         asm.jump(resume)
         asm.bind(other)
     }
 
     private mutating func handOver(pc: Int, addBack: Int) {
-        if addBack > 0 { asm.alu(.add, .rbx, immediate: Int32(addBack)) }
+        if addBack > 0 { asm.alu(.add, .r12, layout.remaining, immediate: Int32(addBack)) }
         asm.storeImmediate(.r12, layout.resumePC, Int32(pc))
         asm.load(.rax, .r12, layout.code)
         asm.store(.r12, layout.resumeCode, .rax)
@@ -250,7 +259,7 @@ struct JITCompiler {
     }
 
     private mutating func faultExit(after: Int) {
-        if after > 0 { asm.alu(.add, .rbx, immediate: Int32(after)) }
+        if after > 0 { asm.alu(.add, .r12, layout.remaining, immediate: Int32(after)) }
         returnStatus(.fault)
     }
 
@@ -262,10 +271,34 @@ struct JITCompiler {
     // MARK: Registers
 
     private func slot(_ n: UInt8) -> Int32 { Int32(n) * 8 }
-    private mutating func loadRegister(_ x: Reg, _ n: UInt8, w: Bool = true) { asm.load(x, .r13, slot(n), w: w) }
-    private mutating func storeRegister(_ n: UInt8, _ x: Reg) { asm.store(.r13, slot(n), x) }
 
-    // MARK: Instructions
+    /// The x86 register of BPF register `n` (r0-r9).
+    private func register(_ n: UInt8) -> Reg { Self.mapped[Int(n)] }
+
+    /// The x86 register holding BPF register `n` for reading: its own, or for r10 `scratch`,
+    /// loaded from the register file.
+    private mutating func read(_ n: UInt8, into scratch: Reg) -> Reg {
+        guard n == 10 else { return register(n) }
+        loadR10(scratch)
+        return scratch
+    }
+
+    private mutating func loadR10(_ x: Reg, w: Bool = true) {
+        asm.load(x, .r12, layout.registers)
+        asm.load(x, x, slot(10), w: w)
+    }
+
+    /// Stores r0-r9 into the register file (its address left in rcx; rax kept).
+    private mutating func spill() {
+        asm.load(.rcx, .r12, layout.registers)
+        for n in 0..<10 { asm.store(.rcx, slot(UInt8(n)), Self.mapped[n]) }
+    }
+
+    /// Loads r0-r9 from the register file (rcx clobbered, rax kept).
+    private mutating func fill() {
+        asm.load(.rcx, .r12, layout.registers)
+        for n in 0..<10 { asm.load(Self.mapped[n], .rcx, slot(UInt8(n))) }
+    }
 
     private enum Arithmetic { case add, sub, and, or, xor, mul, lsh, rsh, arsh, div, mod }
 
@@ -373,82 +406,62 @@ struct JITCompiler {
 
     private mutating func emit(_ pc: Int, after: Int) {
         let i = code[pc]
-        let d = i.dst
         let s = i.src
         if let (kind, w, x) = Self.arithmetic(i.op) {
             arithmetic(kind, w: w, x: x, i)
             return
         }
         if let (condition, w, x, isSet) = Self.comparison(i.op) {
-            loadRegister(.rax, d)
+            let left = read(i.dst, into: .rax)
             if isSet {
-                if x { loadRegister(.rcx, s) } else { asm.moveImmediate(.rcx, i.immediate) }
-                asm.test(.rax, .rcx, w: w)
+                let right: Reg
+                if x { right = read(s, into: .rcx) } else { asm.moveImmediate(.rcx, i.immediate); right = .rcx }
+                asm.test(left, right, w: w)
             } else if x {
-                asm.alu(.cmp, .rax, .r13, slot(s), w: w)
+                asm.alu(.cmp, left, read(s, into: .rcx), w: w)
             } else if let k = w ? Int32(exactly: Int64(bitPattern: i.immediate)) : Int32(truncatingIfNeeded: i.immediate) {
-                asm.alu(.cmp, .rax, immediate: k, w: w)
+                asm.alu(.cmp, left, immediate: k, w: w)
             } else {
                 asm.moveImmediate(.rcx, i.immediate)
-                asm.alu(.cmp, .rax, .rcx, w: w)
+                asm.alu(.cmp, left, .rcx, w: w)
             }
             asm.jump(condition, slotLabels[Int(i.offset)])
             return
         }
+        let d = register(min(i.dst, 9))  // every form below that writes dst has dst <= 9
         switch i.op {
-        case .mov64K:
-            if let k = Int32(exactly: Int64(bitPattern: i.immediate)) {
-                asm.storeImmediate(.r13, slot(d), k)
-            } else {
-                asm.moveImmediate(.rax, i.immediate)
-                storeRegister(d, .rax)
-            }
-        case .lddw:
-            asm.moveImmediate(.rax, i.immediate)
-            storeRegister(d, .rax)
+        case .mov64K, .lddw:
+            asm.moveImmediate(d, i.immediate)
         case .mov64X:
-            loadRegister(.rax, s)
-            storeRegister(d, .rax)
+            if s == 10 { loadR10(d) } else if register(s) != d { asm.move(d, register(s)) }
         case .mov32K:
-            asm.moveImmediate(.rax, UInt64(UInt32(truncatingIfNeeded: i.immediate)))
-            storeRegister(d, .rax)
-        case .mov32X, .zext32:
-            loadRegister(.rax, i.op == .zext32 ? d : s, w: false)
-            storeRegister(d, .rax)
+            asm.moveImmediate(d, UInt64(UInt32(truncatingIfNeeded: i.immediate)))
+        case .mov32X:
+            asm.move(d, read(s, into: .rcx), w: false)
+        case .zext32:
+            asm.move(d, d, w: false)
         case .neg64, .neg32:
-            loadRegister(.rax, d)
-            asm.unary(3, .rax, w: i.op == .neg64)
-            storeRegister(d, .rax)
+            asm.unary(3, d, w: i.op == .neg64)
         case .movsx64b, .movsx64h, .movsx64w, .movsx32b, .movsx32h:
-            loadRegister(.rax, s)
+            let source = read(s, into: .rcx)
             switch i.op {
-            case .movsx64b: asm.op([0x0F, 0xBE], w: true, reg: 0, rm: .rax)
-            case .movsx64h: asm.op([0x0F, 0xBF], w: true, reg: 0, rm: .rax)
-            case .movsx64w: asm.op([0x63], w: true, reg: 0, rm: .rax)
-            case .movsx32b: asm.op([0x0F, 0xBE], w: false, reg: 0, rm: .rax)
-            default: asm.op([0x0F, 0xBF], w: false, reg: 0, rm: .rax)
+            case .movsx64b: asm.op([0x0F, 0xBE], w: true, reg: d.rawValue, rm: source, byteRM: true)
+            case .movsx64h: asm.op([0x0F, 0xBF], w: true, reg: d.rawValue, rm: source)
+            case .movsx64w: asm.op([0x63], w: true, reg: d.rawValue, rm: source)
+            case .movsx32b: asm.op([0x0F, 0xBE], w: false, reg: d.rawValue, rm: source, byteRM: true)
+            default: asm.op([0x0F, 0xBF], w: false, reg: d.rawValue, rm: source)
             }
-            storeRegister(d, .rax)
         case .zext16:
-            loadRegister(.rax, d)
-            asm.op([0x0F, 0xB7], w: false, reg: 0, rm: .rax)
-            storeRegister(d, .rax)
+            asm.op([0x0F, 0xB7], w: false, reg: d.rawValue, rm: d)
         case .nop:
             break
         case .bswap16:
-            loadRegister(.rax, d)
-            asm.op([0xC1], w: false, reg: 1, rm: .rax, operandSize16: true)  // ror ax, 8
-            asm.emit(8)
-            asm.op([0x0F, 0xB7], w: false, reg: 0, rm: .rax)
-            storeRegister(d, .rax)
+            asm.shift(1, d, 8, w: false, operandSize16: true)  // ror r16, 8
+            asm.op([0x0F, 0xB7], w: false, reg: d.rawValue, rm: d)
         case .bswap32:
-            loadRegister(.rax, d)
-            asm.emit([0x0F, 0xC8])
-            storeRegister(d, .rax)
+            asm.byteSwap(d, w: false)
         case .bswap64:
-            loadRegister(.rax, d)
-            asm.emit([0x48, 0x0F, 0xC8])
-            storeRegister(d, .rax)
+            asm.byteSwap(d, w: true)
         case .ja:
             asm.jump(slotLabels[Int(i.offset)])
         case .ldxb, .ldxh, .ldxw, .ldxdw, .ldxsb, .ldxsh, .ldxsw:
@@ -462,12 +475,12 @@ struct JITCompiler {
             .atomicXor64, .atomicFetchAdd64, .atomicFetchOr64, .atomicFetchAnd64, .atomicFetchXor64, .xchg64, .cmpxchg64:
             atomic(pc, i, after: after)
         case .callHelper, .callKfunc:
-            // The budget goes out and comes back (callbacks spend it).
-            asm.store(.r12, layout.remaining, .rbx)
+            // The helper reads r1-r5 and writes r0 in the register file.
+            spill()
             asm.move(.rdi, .r12)
             asm.moveImmediate(.rsi, UInt64(pc))
             asm.call(.r12, layout.call)
-            asm.load(.rbx, .r12, layout.remaining)
+            fill()
             asm.test(.rax, .rax, w: false)
             asm.jump(.notEqual, callStatus)
         case .callLocal:
@@ -483,7 +496,7 @@ struct JITCompiler {
             asm.op([0x83], w: false, reg: 5, base: .rcx, index: .rax, scale: 4)  // sub dword [rcx+rax*4], 1
             asm.emit(1)
         default:
-            // Signed division, atomics, callx, trap: the interpreter's.
+            // Signed division, callx, trap: the interpreter's.
             let label = asm.newLabel()
             asm.jump(label)
             stubs.append(.handOver(label, pc: pc, addBack: after + 1))
@@ -491,68 +504,74 @@ struct JITCompiler {
     }
 
     private mutating func arithmetic(_ kind: Arithmetic, w: Bool, x: Bool, _ i: DecodedInstruction) {
-        let d = i.dst
-        // 64-bit add/sub/and/or/xor with a small immediate: one instruction on the register file.
-        if w, !x, let k = Int32(exactly: Int64(bitPattern: i.immediate)) {
-            let direct: X86Assembler.ALU? =
+        let d = register(i.dst)
+        let small = w ? Int32(exactly: Int64(bitPattern: i.immediate)) : Int32(truncatingIfNeeded: i.immediate)
+        /// The source operand in a register (rcx for an immediate or r10).
+        func operand(_ compiler: inout JITCompiler) -> Reg {
+            if x { return compiler.read(i.src, into: .rcx) }
+            compiler.asm.moveImmediate(.rcx, i.immediate)
+            return .rcx
+        }
+        switch kind {
+        case .add, .sub, .and, .or, .xor:
+            let alu: X86Assembler.ALU =
                 switch kind {
                 case .add: .add
                 case .sub: .sub
                 case .and: .and
                 case .or: .or
-                case .xor: .xor
-                default: nil
+                default: .xor
                 }
-            if let direct {
-                asm.alu(direct, .r13, slot(d), immediate: k)
-                return
+            if !x, let small { asm.alu(alu, d, immediate: small, w: w) } else { asm.alu(alu, d, operand(&self), w: w) }
+        case .mul:
+            asm.imul(d, operand(&self), w: w)
+        case .lsh, .rsh, .arsh:
+            let digit: UInt8 = kind == .lsh ? 4 : kind == .rsh ? 5 : 7
+            if x {
+                let source = read(i.src, into: .rcx)
+                if source != .rcx { asm.move(.rcx, source) }
+                asm.shiftByCL(digit, d, w: w)
+            } else {
+                asm.shift(digit, d, UInt8(truncatingIfNeeded: i.immediate & (w ? 63 : 31)), w: w)
             }
-        }
-        loadRegister(.rax, d)
-        if x { loadRegister(.rcx, i.src) } else { asm.moveImmediate(.rcx, i.immediate) }
-        switch kind {
-        case .add: asm.alu(.add, .rax, .rcx, w: w)
-        case .sub: asm.alu(.sub, .rax, .rcx, w: w)
-        case .and: asm.alu(.and, .rax, .rcx, w: w)
-        case .or: asm.alu(.or, .rax, .rcx, w: w)
-        case .xor: asm.alu(.xor, .rax, .rcx, w: w)
-        case .mul: asm.imul(.rax, .rcx, w: w)
-        case .lsh: asm.shiftByCL(4, .rax, w: w)
-        case .rsh: asm.shiftByCL(5, .rax, w: w)
-        case .arsh: asm.shiftByCL(7, .rax, w: w)
         case .div, .mod:
             // x / 0 = 0; x % 0 = x (truncated to 32 bits for the 32-bit form)
+            let source = operand(&self)
+            if source != .rcx { asm.move(.rcx, source) }
             let zero = asm.newLabel(), done = asm.newLabel()
             asm.test(.rcx, .rcx, w: w)
             asm.jump(.equal, zero)
+            asm.move(.rax, d)
             asm.moveImmediate(.rdx, 0)
             asm.unary(6, .rcx, w: w)
-            if kind == .mod { asm.move(.rax, .rdx, w: w) }
+            asm.move(d, kind == .div ? .rax : .rdx, w: w)
             asm.jump(done)
             asm.bind(zero)
-            if kind == .div { asm.moveImmediate(.rax, 0) } else if !w { asm.move(.rax, .rax, w: false) }
+            if kind == .div { asm.moveImmediate(d, 0) } else if !w { asm.move(d, d, w: false) }
             asm.bind(done)
         }
-        storeRegister(d, .rax)
     }
 
     /// rax = the address; on return rcx is the host pointer for `size` bytes (the check passed),
     /// else control went to `slow` with rax intact. Stores lower the stack watermark.
     private mutating func translate(size: Int, write: Bool, slow: Label) {
-        asm.move(.r10, .rax)
-        asm.shiftRight(.r10, 32)
-        asm.alu(.cmp, .r10, .r14, layout.count)
+        asm.move(.rdx, .rax)
+        asm.shiftRight(.rdx, 32)
+        asm.load(.r9, .r12, layout.memory)
+        asm.alu(.cmp, .rdx, .r9, layout.count)
         asm.jump(.aboveOrEqual, slow)
-        asm.imul(.rdx, .r10, immediate: layout.regionStride)
-        asm.alu(.add, .rdx, .r14, layout.table)
+        asm.imul(.rdx, .rdx, immediate: layout.regionStride)
+        asm.alu(.add, .rdx, .r9, layout.table)
         asm.move(.rcx, .rax, w: false)
         asm.alu(.sub, .rcx, .rdx, layout.regionStart, w: false)
-        asm.op([0x8D], w: true, reg: Reg.r9.rawValue, base: .rcx, disp: Int32(size))  // lea r9, [rcx + size]
+        asm.lea(.r9, .rcx, Int32(size))
         asm.alu(.cmp, .r9, .rdx, write ? layout.regionWriteLimit : layout.regionReadLimit)
         asm.jump(.above, slow)
         if write {
             let skip = asm.newLabel()
-            asm.alu(.cmp, .r10, immediate: Int32(MemoryMap.stackTag))
+            asm.move(.r9, .rax)
+            asm.shiftRight(.r9, 32)
+            asm.alu(.cmp, .r9, immediate: Int32(MemoryMap.stackTag))
             asm.jump(.notEqual, skip)
             asm.alu(.cmp, .rcx, .r12, layout.stackLow)
             asm.jump(.aboveOrEqual, skip)
@@ -562,9 +581,14 @@ struct JITCompiler {
         asm.alu(.add, .rcx, .rdx, layout.regionBase)
     }
 
+    /// rax = `base + offset`.
     private mutating func address(_ base: UInt8, _ offset: Int32) {
-        loadRegister(.rax, base)
-        if offset != 0 { asm.alu(.add, .rax, immediate: offset) }
+        if base == 10 {
+            loadR10(.rax)
+            if offset != 0 { asm.alu(.add, .rax, immediate: offset) }
+        } else {
+            asm.lea(.rax, register(base), offset)
+        }
     }
 
     /// Whether `[base + offset]` of `size` bytes is a slot of the current frame: r10 is read-only
@@ -577,8 +601,8 @@ struct JITCompiler {
     /// rcx = the host address of the frame slot `r10 + offset` (see `isFrameSlot`); stores lower
     /// the stack watermark.
     private mutating func frameSlot(_ offset: Int32, write: Bool) {
-        asm.load(.rax, .r13, slot(10), w: false)  // r10's stack offset
-        asm.op([0x8D], w: true, reg: Reg.rcx.rawValue, base: .rax, disp: offset)  // lea rcx, [rax + offset]
+        loadR10(.rax, w: false)  // r10's stack offset
+        asm.lea(.rcx, .rax, offset)
         if write {
             let skip = asm.newLabel()
             asm.alu(.cmp, .rcx, .r12, layout.stackLow)
@@ -586,7 +610,7 @@ struct JITCompiler {
             asm.store(.r12, layout.stackLow, .rcx)
             asm.bind(skip)
         }
-        asm.alu(.add, .rcx, .r15)
+        asm.alu(.add, .rcx, .r12, layout.stack)
     }
 
     /// rcx = the host pointer for `size` bytes at `base + offset`: a frame slot directly (true),
@@ -611,16 +635,16 @@ struct JITCompiler {
         default: size = 8
         }
         let direct = hostPointer(i.src, i.offset, size: size, write: false, slow: slow)
+        let d = register(i.dst).rawValue
         switch i.op {
-        case .ldxb: asm.op([0x0F, 0xB6], w: false, reg: 0, base: .rcx, disp: 0)
-        case .ldxh: asm.op([0x0F, 0xB7], w: false, reg: 0, base: .rcx, disp: 0)
-        case .ldxw: asm.op([0x8B], w: false, reg: 0, base: .rcx, disp: 0)
-        case .ldxdw: asm.op([0x8B], w: true, reg: 0, base: .rcx, disp: 0)
-        case .ldxsb: asm.op([0x0F, 0xBE], w: true, reg: 0, base: .rcx, disp: 0)
-        case .ldxsh: asm.op([0x0F, 0xBF], w: true, reg: 0, base: .rcx, disp: 0)
-        default: asm.op([0x63], w: true, reg: 0, base: .rcx, disp: 0)
+        case .ldxb: asm.op([0x0F, 0xB6], w: false, reg: d, base: .rcx, disp: 0)
+        case .ldxh: asm.op([0x0F, 0xB7], w: false, reg: d, base: .rcx, disp: 0)
+        case .ldxw: asm.op([0x8B], w: false, reg: d, base: .rcx, disp: 0)
+        case .ldxdw: asm.op([0x8B], w: true, reg: d, base: .rcx, disp: 0)
+        case .ldxsb: asm.op([0x0F, 0xBE], w: true, reg: d, base: .rcx, disp: 0)
+        case .ldxsh: asm.op([0x0F, 0xBF], w: true, reg: d, base: .rcx, disp: 0)
+        default: asm.op([0x63], w: true, reg: d, base: .rcx, disp: 0)
         }
-        storeRegister(i.dst, .rax)
         if direct { return }
         asm.bind(resume)
         stubs.append(.slowLoad(slow, resume: resume, pc: pc, op: i.op, dst: i.dst, after: after))
@@ -629,12 +653,18 @@ struct JITCompiler {
     private mutating func store(_ pc: Int, _ i: DecodedInstruction, size: Int, src: UInt8?, after: Int) {
         let slow = asm.newLabel(), resume = asm.newLabel()
         let direct = hostPointer(i.dst, i.offset, size: size, write: true, slow: slow)
-        if let src { loadRegister(.rax, src) } else { asm.moveImmediate(.rax, i.immediate) }
+        let value: Reg
+        if let src, src != 10 {
+            value = register(src)
+        } else {
+            if src == nil { asm.moveImmediate(.rax, i.immediate) } else { loadR10(.rax) }
+            value = .rax
+        }
         switch size {
-        case 1: asm.op([0x88], w: false, reg: 0, base: .rcx, disp: 0)
-        case 2: asm.op([0x89], w: false, reg: 0, base: .rcx, disp: 0, operandSize16: true)
-        case 4: asm.op([0x89], w: false, reg: 0, base: .rcx, disp: 0)
-        default: asm.op([0x89], w: true, reg: 0, base: .rcx, disp: 0)
+        case 1: asm.op([0x88], w: false, reg: value.rawValue, base: .rcx, disp: 0, byteReg: true)
+        case 2: asm.op([0x89], w: false, reg: value.rawValue, base: .rcx, disp: 0, operandSize16: true)
+        case 4: asm.op([0x89], w: false, reg: value.rawValue, base: .rcx, disp: 0)
+        default: asm.op([0x89], w: true, reg: value.rawValue, base: .rcx, disp: 0)
         }
         if direct { return }
         asm.bind(resume)
@@ -647,33 +677,34 @@ struct JITCompiler {
         let raw = i.op.rawValue
         let w = raw >= Op.atomicAdd64.rawValue
         let kind = Int(raw - (w ? Op.atomicAdd64.rawValue : Op.atomicAdd32.rawValue))
-        // kind: 0-3 add/or/and/xor, 4-7 their fetch forms, 8 xchg, 9 cmpxchg.
+        // kind: 0-3 add/or/and/xor, 4-7 their fetch forms (never into r10), 8 xchg, 9 cmpxchg.
         let refused = asm.newLabel()
         stubs.append(.handOver(refused, pc: pc, addBack: after + 1))
         address(i.dst, i.offset)
         translate(size: w ? 8 : 4, write: true, slow: refused)
         let alu: [X86Assembler.ALU] = [.add, .or, .and, .xor]
-        loadRegister(.rax, i.src)
+        let value = read(i.src, into: .rax)
         switch kind {
         case 0...3:
-            asm.op([alu[kind].registerOpcode], w: w, reg: 0, base: .rcx, disp: 0)  // op [rcx], rax
+            asm.op([alu[kind].registerOpcode], w: w, reg: value.rawValue, base: .rcx, disp: 0)  // op [rcx], value
         case 4...7:
             asm.op([0x8B], w: w, reg: Reg.rdx.rawValue, base: .rcx, disp: 0)  // old
+            asm.move(.rax, value)
             asm.alu(alu[kind - 4], .rax, .rdx, w: w)
-            asm.op([0x89], w: w, reg: 0, base: .rcx, disp: 0)
-            storeRegister(i.src, .rdx)
+            asm.op([0x89], w: w, reg: Reg.rax.rawValue, base: .rcx, disp: 0)
+            asm.move(value, .rdx, w: w)
         case 8:
             asm.op([0x8B], w: w, reg: Reg.rdx.rawValue, base: .rcx, disp: 0)
-            asm.op([0x89], w: w, reg: 0, base: .rcx, disp: 0)
-            storeRegister(i.src, .rdx)
+            asm.op([0x89], w: w, reg: value.rawValue, base: .rcx, disp: 0)
+            asm.move(value, .rdx, w: w)
         default:
             let differ = asm.newLabel()
             asm.op([0x8B], w: w, reg: Reg.rdx.rawValue, base: .rcx, disp: 0)
-            asm.alu(.cmp, .rdx, .r13, slot(0), w: w)
+            asm.alu(.cmp, .rdx, register(0), w: w)
             asm.jump(.notEqual, differ)
-            asm.op([0x89], w: w, reg: 0, base: .rcx, disp: 0)
+            asm.op([0x89], w: w, reg: value.rawValue, base: .rcx, disp: 0)
             asm.bind(differ)
-            storeRegister(0, .rdx)
+            asm.move(register(0), .rdx, w: w)
         }
     }
 
@@ -689,16 +720,16 @@ struct JITCompiler {
         asm.storeImmediate(.rdx, layout.frameReturnPC, Int32(pc + 1))
         asm.load(.rcx, .r12, layout.code)
         asm.store(.rdx, layout.frameCode, .rcx)
-        for (k, offset) in layout.frameSaved.enumerated() {
-            loadRegister(.rcx, UInt8(6 + k))
-            asm.store(.rdx, offset, .rcx)
-        }
+        for k in 0..<4 { asm.store(.rdx, layout.frameSaved[k], register(UInt8(6 + k))) }
+        asm.load(.rcx, .r12, layout.registers)
+        asm.load(.r9, .rcx, slot(10))
+        asm.store(.rdx, layout.frameSaved[4], .r9)
+        asm.alu(.sub, .rcx, slot(10), immediate: Int32(BPFMachine.stackFrameSize))
         asm.alu(.add, .rax, immediate: 1)
         asm.store(.r12, layout.depth, .rax)
         asm.load(.rcx, .r12, layout.loopAllowance)
         asm.op([0xC7], w: false, reg: 0, base: .rcx, index: .rax, scale: 4)  // mov dword [rcx+rax*4], imm32
         asm.emit32(Int32(bitPattern: BPFMachine.maxLoops))
-        asm.alu(.sub, .r13, slot(10), immediate: Int32(BPFMachine.stackFrameSize))
         asm.jump(slotLabels[Int(i.offset)])
     }
 
@@ -711,10 +742,10 @@ struct JITCompiler {
         asm.store(.r12, layout.depth, .rax)
         asm.imul(.rdx, .rax, immediate: layout.frameStride)
         asm.alu(.add, .rdx, .r12, layout.frames)
-        for (k, offset) in layout.frameSaved.enumerated() {
-            asm.load(.rcx, .rdx, offset)
-            storeRegister(UInt8(6 + k), .rcx)
-        }
+        for k in 0..<4 { asm.load(register(UInt8(6 + k)), .rdx, layout.frameSaved[k]) }
+        asm.load(.r9, .rdx, layout.frameSaved[4])
+        asm.load(.rcx, .r12, layout.registers)
+        asm.store(.rcx, slot(10), .r9)
         asm.load(.rcx, .rdx, layout.frameCode)
         asm.alu(.cmp, .rcx, .r12, layout.code)
         asm.jump(.notEqual, foreign)

@@ -70,17 +70,19 @@ struct X86Assembler {
     }
 
     /// `opcode` with a register-direct ModRM: `reg` (a register or an opcode extension) and `rm`.
-    mutating func op(_ opcode: [UInt8], w: Bool, reg: UInt8, rm: Reg, operandSize16: Bool = false) {
+    /// `byteRM`: `rm` is a byte register (spl, bpl, sil and dil need a REX prefix to be named).
+    mutating func op(_ opcode: [UInt8], w: Bool, reg: UInt8, rm: Reg, operandSize16: Bool = false, byteRM: Bool = false) {
         if operandSize16 { emit(0x66) }
-        rex(w: w, reg: reg, base: rm.rawValue)
+        rex(w: w, reg: reg, base: rm.rawValue, force: byteRM && (4...7).contains(rm.rawValue))
         emit(opcode)
         emit(0xC0 | (reg & 7) << 3 | (rm.rawValue & 7))
     }
 
-    /// `opcode` with a `[base + disp]` ModRM (disp8 when it fits).
-    mutating func op(_ opcode: [UInt8], w: Bool, reg: UInt8, base: Reg, disp: Int32, operandSize16: Bool = false) {
+    /// `opcode` with a `[base + disp]` ModRM (disp8 when it fits). `byteReg`: `reg` is a byte
+    /// register (as `byteRM`).
+    mutating func op(_ opcode: [UInt8], w: Bool, reg: UInt8, base: Reg, disp: Int32, operandSize16: Bool = false, byteReg: Bool = false) {
         if operandSize16 { emit(0x66) }
-        rex(w: w, reg: reg, base: base.rawValue)
+        rex(w: w, reg: reg, base: base.rawValue, force: byteReg && (4...7).contains(reg))
         emit(opcode)
         let r = (reg & 7) << 3
         let b = base.rawValue & 7
@@ -217,8 +219,24 @@ struct X86Assembler {
 
     /// `shr dst, imm8` (64 bits).
     mutating func shiftRight(_ dst: Reg, _ count: UInt8) {
-        op([0xC1], w: true, reg: 5, rm: dst)
+        shift(5, dst, count)
+    }
+
+    /// Shifts by an immediate: `shl` (4), `shr` (5), `sar` (7), `ror` (1).
+    mutating func shift(_ digit: UInt8, _ rm: Reg, _ count: UInt8, w: Bool = true, operandSize16: Bool = false) {
+        op([0xC1], w: w, reg: digit, rm: rm, operandSize16: operandSize16)
         emit(count)
+    }
+
+    /// `bswap reg` (64 or 32 bits).
+    mutating func byteSwap(_ reg: Reg, w: Bool) {
+        rex(w: w, reg: 0, base: reg.rawValue)
+        emit([0x0F, 0xC8 + (reg.rawValue & 7)])
+    }
+
+    /// `lea dst, [base + disp]`.
+    mutating func lea(_ dst: Reg, _ base: Reg, _ disp: Int32) {
+        op([0x8D], w: true, reg: dst.rawValue, base: base, disp: disp)
     }
 
     // MARK: Control flow
