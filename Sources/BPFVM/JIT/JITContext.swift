@@ -2,9 +2,10 @@
 /// pointer the code keeps in r12. Every field is 8 bytes; the compiler takes their offsets from
 /// `MemoryLayout`, so the layout is Swift's to choose.
 struct JITContext {
-    /// The machine's register file (r0...r10), which the code keeps in r13.
+    /// The machine's register file (r0...r10): r10 lives there, r0-r9 whenever control leaves
+    /// the code.
     var registers: UnsafeMutablePointer<UInt64>
-    /// `MemoryMap.State` (the region table and its count), which the code keeps in r14.
+    /// `MemoryMap.State` (the region table and its count).
     var memory: UnsafeMutablePointer<MemoryMap.State>
     /// Instructions left: each basic block takes its length on entry.
     var remaining: Int
@@ -13,7 +14,7 @@ struct JITContext {
     var base: Int
     /// The lowest stack offset written (as `MemoryMap.stackDirtyLow`, widened).
     var stackLow: UInt64
-    /// The stack's bytes (region `MemoryMap.stackTag`), which the code keeps in r15.
+    /// The stack's bytes (region `MemoryMap.stackTag`).
     var stack: UnsafeMutableRawPointer
     var frames: UnsafeMutablePointer<Frame>
     var loopAllowance: UnsafeMutablePointer<UInt32>
