@@ -28,8 +28,6 @@ struct JITCompiler {
         case slowLoad(Label, resume: Label, pc: Int, op: Op, dst: UInt8, after: Int)
         /// A store the inline check refused (`value` from `src`, or the immediate).
         case slowStore(Label, resume: Label, pc: Int, size: Int, src: UInt8?, immediate: UInt64, after: Int)
-        /// The run faulted with `after` instructions of the block not executed.
-        case fault(Label, after: Int)
     }
 
     private let code: UnsafePointer<DecodedInstruction>
@@ -204,9 +202,6 @@ struct JITCompiler {
                 asm.jump(.notEqual, failed)
                 asm.jump(resume)
                 asm.bind(failed)
-                faultExit(after: after)
-            case .fault(let label, let after):
-                asm.bind(label)
                 faultExit(after: after)
             }
         }
