@@ -68,7 +68,7 @@ struct BenchReplay: ParsableCommand {
         // Per CPU second (the machine is shared: CPU time is steadier than wall time).
         let ratio = kernel.map { Self.cpuRatio(vm, $0) }
         let wallRatio = kernel.map { k in k.rate > 0 ? vm.rate / k.rate : 0 }
-        let median = roundRatios.sorted()[roundRatios.count / 2 ..< roundRatios.count].first
+        let median = roundRatios.isEmpty ? nil : roundRatios.sorted()[roundRatios.count / 2]
         if json {
             var fields: [(String, JSON)] = [("vm", vm.json)]
             if let kernel { fields.append(("kernel", kernel.json)) }

@@ -178,14 +178,7 @@ struct JITCompiler {
                 asm.moveImmediate(.rdx, UInt64(op.rawValue))
                 asm.moveImmediate(.rcx, UInt64(pc))
                 asm.call(.r12, layout.slowLoad)
-                fill()
-                let failed = asm.newLabel()
-                asm.alu(.cmp, .r12, layout.faulted, immediate: 0)
-                asm.jump(.notEqual, failed)
-                asm.move(register(dst), .rax)
-                asm.jump(resume)
-                asm.bind(failed)
-                faultExit(after: after)
+                returnFromSlowPath(to: resume, result: dst, after: after)
             case .slowStore(let label, let resume, let pc, let size, let src, let immediate, let after):
                 asm.bind(label)
                 spill()  // leaves the register file's address in rcx
@@ -196,13 +189,7 @@ struct JITCompiler {
                 asm.move(.rcx, .r9)
                 asm.moveImmediate(.r8, UInt64(pc))
                 asm.call(.r12, layout.slowStore)
-                fill()
-                let failed = asm.newLabel()
-                asm.alu(.cmp, .r12, layout.faulted, immediate: 0)
-                asm.jump(.notEqual, failed)
-                asm.jump(resume)
-                asm.bind(failed)
-                faultExit(after: after)
+                returnFromSlowPath(to: resume, result: nil, after: after)
             }
         }
     }
@@ -243,6 +230,19 @@ struct JITCompiler {
         asm.move(register(dst), .rcx)
         asm.jump(resume)
         asm.bind(other)
+    }
+
+    /// After a slow path's call: the registers back, then on to `resume` with the call's value
+    /// in BPF register `result` (if any), or out with a fault when the call set `faulted`.
+    private mutating func returnFromSlowPath(to resume: Label, result: UInt8?, after: Int) {
+        fill()
+        let failed = asm.newLabel()
+        asm.alu(.cmp, .r12, layout.faulted, immediate: 0)
+        asm.jump(.notEqual, failed)
+        if let result { asm.move(register(result), .rax) }
+        asm.jump(resume)
+        asm.bind(failed)
+        faultExit(after: after)
     }
 
     private mutating func handOver(pc: Int, addBack: Int) {
